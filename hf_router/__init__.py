@@ -1,5 +1,77 @@
-"""hf_router: Hugging Face Inference Providers (the router) and HuggingChat, framework-free."""
+"""hf_router: Hugging Face Inference Providers (the router) and HuggingChat, framework-free.
 
+The core depends on httpx and tenacity only. Start with :class:`RouterClient`::
+
+    from hf_router import RouterClient, TextDelta
+
+    client = RouterClient()  # token from HF_TOKEN, HUGGING_FACE_HUB_TOKEN or huggingface-cli login
+    for event in client.stream_chat("meta-llama/Llama-3.3-70B-Instruct", [{"role": "user", "content": "Hi"}]):
+        if isinstance(event, TextDelta):
+            print(event.text, end="")
+"""
+
+from ._catalog import ProviderMapping, ProviderStatus, RouterModel
+from ._client import RouterClient
+from ._config import DEFAULT_BASE_URL, DEFAULT_HUB_URL, RetryPolicy, Secret, find_token
+from ._facade import HuggingFaceAPI
+from ._models import ModelRef, parse_model
+from ._result import ResultBuilder
+from ._trim import calculate_lenght, calculate_length, trim_messages, trim_with_report
 from ._version import __version__
+from .events import (
+    ChatResult,
+    Event,
+    Fallback,
+    Finish,
+    InvalidToolCall,
+    MediaResult,
+    ProviderInfo,
+    ReasoningDelta,
+    Source,
+    Sources,
+    Status,
+    TextDelta,
+    Title,
+    ToolCall,
+    ToolCallDelta,
+    Trimmed,
+    Usage,
+)
 
-__all__ = ["__version__"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_HUB_URL",
+    "ChatResult",
+    "Event",
+    "Fallback",
+    "Finish",
+    "HuggingFaceAPI",
+    "InvalidToolCall",
+    "MediaResult",
+    "ModelRef",
+    "ProviderInfo",
+    "ProviderMapping",
+    "ProviderStatus",
+    "ReasoningDelta",
+    "ResultBuilder",
+    "RetryPolicy",
+    "RouterClient",
+    "RouterModel",
+    "Secret",
+    "Source",
+    "Sources",
+    "Status",
+    "TextDelta",
+    "Title",
+    "ToolCall",
+    "ToolCallDelta",
+    "Trimmed",
+    "Usage",
+    "__version__",
+    "calculate_lenght",
+    "calculate_length",
+    "find_token",
+    "parse_model",
+    "trim_messages",
+    "trim_with_report",
+]

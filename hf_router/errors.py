@@ -1,0 +1,479 @@
+"""Typed errors raised by hf_router.
+
+Every error derives from :class:`HFRouterError` and carries what is known about the failure
+(``status_code``, ``provider``, ``model``, the server's ``server_message``) plus a sentence that
+tells the user what to do next::
+
+    HFRouterError
+    ├── InvalidInputError (also ValueError)       our own input was wrong; nothing was sent
+    │   ├── InvalidModelError                     a model id that cannot be sent safely
+    │   └── InputTooLongError                     even the last user message is over the limit
+    ├── MissingTokenError                         no Hugging Face token could be found
+    ├── ClientClosedError                         an injected httpx client was already closed
+    ├── APIStatusError                            the server answered with an error status
+    │   ├── AuthenticationError        401        never falls back
+    │   ├── PermissionDeniedError      403        falls back (gated model)
+    │   ├── PaymentRequiredError       402        falls back (no credits)
+    │   ├── ModelNotSupportedError     404, 400 model_not_supported   falls back
+    │   ├── RateLimitError             429        retried, honours Retry-After
+    │   ├── BadRequestError            400, 422   never falls back (our request was invalid)
+    │   └── ProviderError              5xx        retried, then falls back
+    │       └── ModelLoadingError      503 with estimated_time
+    ├── MalformedResponseError                    the server's answer could not be understood
+    ├── TimeoutError                              connect/read timeout (after retries)
+    ├── ConnectionError                           network failure (after retries)
+    ├── StreamInterruptedError                    a stream broke after text was delivered
+    └── AllProvidersFailedError                   every attempt of the plan failed
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "APIStatusError",
+    "AllProvidersFailedError",
+    "AttemptFailure",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConnectionError",
+    "HFRouterError",
+    "InputTooLongError",
+    "InvalidInputError",
+    "InvalidModelError",
+    "MalformedResponseError",
+    "MissingAuthError",
+    "MissingTokenError",
+    "ModelLoadingError",
+    "ModelNotSupportedError",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "ProviderError",
+    "RateLimitError",
+    "StreamInterruptedError",
+    "TimeoutError",
+    "error_from_response",
+    "summarize_body",
+]
+
+_MAX_MESSAGE = 500
+
+
+class HFRouterError(Exception):
+    """Root of every error raised by hf_router."""
+
+    default_hint = "See the error details above."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        server_message: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.provider = provider
+        self.model = model
+        self.server_message = server_message
+        self.hint = hint if hint is not None else self.default_hint
+        self.message = message
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = [self.message.rstrip(".") + "."]
+        where = []
+        if self.model:
+            where.append(f"model {self.model!r}")
+        if self.provider:
+            where.append(f"provider {self.provider!r}")
+        if self.status_code is not None:
+            where.append(f"HTTP {self.status_code}")
+        if where:
+            parts.append("(" + ", ".join(where) + ")")
+        if self.server_message and self.server_message not in self.message:
+            parts.append(f"Server said: {self.server_message}")
+        if self.hint:
+            parts.append(self.hint)
+        return " ".join(parts)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+
+def _rebuild(cls: type[HFRouterError], state: dict[str, Any]) -> HFRouterError:
+    err = cls.__new__(cls)
+    err.__dict__.update(state)
+    Exception.__init__(err, err._render())
+    return err
+
+
+class InvalidInputError(HFRouterError, ValueError):
+    """The arguments given to hf_router were invalid; nothing was sent."""
+
+    default_hint = "Fix the argument and call again."
+
+
+class InvalidModelError(InvalidInputError):
+    """A model id that is not ``org/name`` (plus an optional ``:provider``) or is unsafe."""
+
+    default_hint = (
+        "Use a Hub repo id such as 'meta-llama/Llama-3.3-70B-Instruct', optionally followed by "
+        "':<provider>' or ':fastest' / ':cheapest' / ':preferred'."
+    )
+
+
+class InputTooLongError(InvalidInputError):
+    """Even the last user message alone is longer than ``max_inputs_lenght``."""
+
+    default_hint = "Shorten the last message or raise max_inputs_lenght."
+
+    def __init__(self, size: int, limit: int, **kwargs: Any) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"The input is {size} characters (by calculate_lenght) after trimming, over the "
+            f"limit of {limit}",
+            **kwargs,
+        )
+
+
+class MissingTokenError(HFRouterError):
+    """No Hugging Face token was found."""
+
+    default_hint = (
+        "Pass api_key='hf_...', or set the HF_TOKEN environment variable, or run "
+        "`huggingface-cli login`. Create a token with the 'Make calls to Inference Providers' "
+        "permission at https://huggingface.co/settings/tokens."
+    )
+
+
+class MissingAuthError(HFRouterError):
+    """No HuggingChat session cookie was found, or it was rejected."""
+
+    default_hint = (
+        "Log in at https://huggingface.co/chat in a browser, open the developer tools "
+        "(Application/Storage > Cookies), copy the value of the 'hf-chat' cookie and pass it as "
+        "cookies={'hf-chat': '...'} or set HF_CHAT_COOKIE."
+    )
+
+
+class ClientClosedError(HFRouterError):
+    """The httpx client injected by the caller has been closed."""
+
+    default_hint = "Pass an open httpx client, or none and let hf_router manage its own."
+
+
+class APIStatusError(HFRouterError):
+    """The server answered with an HTTP error status."""
+
+    default_hint = "Check the request and try again."
+
+
+class AuthenticationError(APIStatusError):
+    """401: the token is missing, invalid or lacks the inference permission."""
+
+    default_hint = (
+        "Check your token: it must be a valid 'hf_...' token with the 'Make calls to Inference "
+        "Providers' permission (https://huggingface.co/settings/tokens)."
+    )
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the model is gated or the token may not use it."""
+
+    default_hint = "Accept the model's licence on its Hub page, or use another model."
+
+
+class PaymentRequiredError(APIStatusError):
+    """402: out of credits for this provider."""
+
+    default_hint = (
+        "Add credits or subscribe to PRO at https://huggingface.co/settings/billing, pick another "
+        "provider with ':<provider>', or set fallback_models."
+    )
+
+
+class ModelNotSupportedError(APIStatusError):
+    """404 or 400 ``model_not_supported``: no provider serves this model for this task."""
+
+    default_hint = (
+        "Check the model id and pick one with a live inference provider "
+        "(https://huggingface.co/models?inference_provider=all)."
+    )
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests."""
+
+    default_hint = (
+        "Wait and retry, or lower the request rate; max_retries controls automatic retries."
+    )
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class BadRequestError(APIStatusError):
+    """400/422: the server rejected the request as invalid."""
+
+    default_hint = "Check the parameters sent (model, messages, tools, response_format)."
+
+
+class ProviderError(APIStatusError):
+    """5xx: the provider failed."""
+
+    default_hint = "The provider is having trouble; retry later or pick another provider."
+
+
+class ModelLoadingError(ProviderError):
+    """503 while the model is loading."""
+
+    default_hint = "The model is loading; retry in a little while or pick another provider."
+
+    def __init__(self, message: str, *, estimated_time: float | None = None, **kwargs: Any) -> None:
+        self.estimated_time = estimated_time
+        super().__init__(message, **kwargs)
+
+
+class MalformedResponseError(HFRouterError):
+    """The server's answer was not valid JSON or Server-Sent Events."""
+
+    default_hint = (
+        "The server did not speak the OpenAI chat-completions protocol; check base_url, or retry."
+    )
+
+
+class TimeoutError(HFRouterError):
+    """The request timed out (after retries)."""
+
+    default_hint = "Raise timeout=..., or retry later."
+
+
+class ConnectionError(HFRouterError):
+    """The server could not be reached (after retries)."""
+
+    default_hint = "Check your network connection and base_url, then retry."
+
+
+class StreamInterruptedError(HFRouterError):
+    """A stream broke after text had been delivered; ``partial_text`` holds what arrived."""
+
+    default_hint = (
+        "The text received so far is in .partial_text; it was not restarted to avoid duplicating "
+        "output. Retry the request to get a full answer."
+    )
+
+    def __init__(
+        self, message: str, *, partial_text: str = "", partial_reasoning: str = "", **kwargs: Any
+    ) -> None:
+        self.partial_text = partial_text
+        self.partial_reasoning = partial_reasoning
+        super().__init__(message, **kwargs)
+
+
+@dataclass(frozen=True)
+class AttemptFailure:
+    """One failed attempt of a request plan."""
+
+    attempt: int
+    model: str
+    provider: str | None
+    error: HFRouterError
+
+    def __str__(self) -> str:
+        who = f"{self.model}" + (f" via {self.provider}" if self.provider else "")
+        return f"#{self.attempt} {who}: {type(self.error).__name__}: {self.error.message}"
+
+
+class AllProvidersFailedError(HFRouterError):
+    """Every attempt of the plan (providers, then fallback models) failed."""
+
+    default_hint = "Add fallback_models, pin a working provider with ':<provider>', or retry later."
+
+    def __init__(self, attempts: Iterable[AttemptFailure], **kwargs: Any) -> None:
+        self.attempts = list(attempts)
+        lines = "; ".join(str(a) for a in self.attempts)
+        super().__init__(f"All {len(self.attempts)} attempts failed: {lines}", **kwargs)
+
+    @property
+    def last_error(self) -> HFRouterError | None:
+        return self.attempts[-1].error if self.attempts else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading an error response
+# ---------------------------------------------------------------------------------------------
+
+_TAG_RE = re.compile(r"<[^>]+>")
+_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+_WS_RE = re.compile(r"\s+")
+
+
+def summarize_body(text: str, content_type: str = "") -> str:
+    """A short, human-readable summary of a response body (HTML pages are never dumped)."""
+    stripped = text.strip()
+    if "html" in content_type.lower() or stripped[:15].lower().startswith(("<!doctype", "<html")):
+        found = _TITLE_RE.search(stripped) or _H1_RE.search(stripped)
+        title = _WS_RE.sub(" ", _TAG_RE.sub("", found.group(1))).strip() if found else ""
+        return f"an HTML page ({title})" if title else "an HTML page"
+    flat = _WS_RE.sub(" ", stripped)
+    return flat if len(flat) <= _MAX_MESSAGE else flat[: _MAX_MESSAGE - 1] + "…"
+
+
+def _message_from_error_value(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        for key in ("message", "error", "detail", "msg"):
+            inner = value.get(key)
+            if isinstance(inner, str | Mapping | list):
+                return _message_from_error_value(inner)
+        return json.dumps(value)[:_MAX_MESSAGE]
+    if isinstance(value, list) and value:
+        msgs = [m for m in (_message_from_error_value(v) for v in value) if m]
+        return "; ".join(msgs) if msgs else None
+    return None
+
+
+def server_message(headers: Mapping[str, str], body: str, content_type: str = "") -> str:
+    """The server's message: ``X-Error-Message``, then ``error``, ``error_description``,
+    ``detail``, then plain text (HTML summarised)."""
+    header = headers.get("x-error-message")
+    if header:
+        return header
+    try:
+        data = json.loads(body) if body.strip()[:1] in ("{", "[") else None
+    except ValueError:
+        data = None
+    if isinstance(data, Mapping):
+        for key in ("error", "error_description", "detail", "message"):
+            if key in data:
+                msg = _message_from_error_value(data[key])
+                if msg:
+                    return summarize_body(msg)
+    elif isinstance(data, list):
+        msg = _message_from_error_value(data)
+        if msg:
+            return summarize_body(msg)
+    return summarize_body(body, content_type) if body.strip() else ""
+
+
+def _error_code(body: str) -> str:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    if isinstance(data, Mapping):
+        err = data.get("error")
+        if isinstance(err, Mapping):
+            return str(err.get("code") or err.get("type") or "")
+        return str(data.get("code") or data.get("error_type") or "")
+    return ""
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from ``retry-after-ms``, ``Retry-After`` (seconds or HTTP date) or the
+    Hub's ``RateLimit`` header (``...;t=SECONDS``)."""
+    from email.utils import parsedate_to_datetime
+
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                import datetime as _dt
+
+                when = parsedate_to_datetime(value)
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=_dt.timezone.utc)
+                return max(0.0, (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds())
+            except (TypeError, ValueError):
+                pass
+    ratelimit = headers.get("ratelimit")
+    if ratelimit:
+        match = re.search(r"\bt=(\d+(?:\.\d+)?)", ratelimit)
+        if match:
+            return float(match.group(1))
+    return None
+
+
+def error_from_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: str,
+    *,
+    model: str | None = None,
+    provider: str | None = None,
+    secrets: Iterable[str] = (),
+) -> APIStatusError:
+    """Map an HTTP error response to the right :class:`APIStatusError` subclass."""
+    content_type = headers.get("content-type", "")
+    msg = redact(server_message(headers, body, content_type), secrets)
+    provider = provider or headers.get("x-inference-provider") or None
+    common: dict[str, Any] = {
+        "status_code": status,
+        "provider": provider,
+        "model": model,
+        "server_message": msg or None,
+    }
+    code = _error_code(body)
+    lowered = (msg or "").lower()
+    if status == 401:
+        return AuthenticationError("The router rejected the token", **common)
+    if status == 402:
+        return PaymentRequiredError("Payment required: no credits left for this request", **common)
+    if status == 403:
+        return PermissionDeniedError("Access to this model was denied", **common)
+    if (
+        status == 404
+        or code == "model_not_supported"
+        or (status == 400 and "not supported" in lowered and "model" in lowered)
+    ):
+        return ModelNotSupportedError("The model is not supported here", **common)
+    if status == 429:
+        return RateLimitError(
+            "Rate limit reached", retry_after=parse_retry_after(headers), **common
+        )
+    if status in (400, 413, 422):
+        return BadRequestError("The server rejected the request as invalid", **common)
+    if status == 503:
+        estimated = None
+        try:
+            data = json.loads(body)
+            if isinstance(data, Mapping) and data.get("estimated_time") is not None:
+                estimated = float(data["estimated_time"])
+        except (ValueError, TypeError):
+            estimated = None
+        if estimated is not None or "loading" in lowered:
+            return ModelLoadingError(
+                "The model is currently loading", estimated_time=estimated, **common
+            )
+        return ProviderError("The provider is unavailable", **common)
+    if status >= 500:
+        return ProviderError("The provider failed", **common)
+    return APIStatusError(f"Unexpected HTTP status {status}", **common)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace every secret value found in ``text`` with ``***``."""
+    for secret in secrets:
+        if secret and len(secret) >= 4 and secret in text:
+            text = text.replace(secret, "***")
+    return text
