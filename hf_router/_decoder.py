@@ -145,11 +145,12 @@ class ToolCallAccumulator:
 class _ThinkSplitter:
     """Splits ``<think>...</think>`` out of streamed content, tags possibly split across chunks."""
 
-    __slots__ = ("_held", "in_think")
+    __slots__ = ("_after_close", "_held", "in_think")
 
     def __init__(self) -> None:
         self.in_think = False
         self._held = ""
+        self._after_close = False
 
     def feed(self, text: str, out: list[Event]) -> None:
         if self._held:
@@ -162,6 +163,7 @@ class _ThinkSplitter:
                 self._emit(text[:pos], out)
                 text = text[pos + len(tag) :]
                 self.in_think = not self.in_think
+                self._after_close = not self.in_think
                 continue
             keep = _partial_suffix(text, tag)
             if keep:
@@ -176,6 +178,10 @@ class _ThinkSplitter:
             self._emit(held, out)
 
     def _emit(self, text: str, out: list[Event]) -> None:
+        if self._after_close and not self.in_think:
+            # The blank lines models put after </think> are not part of the answer.
+            text = text.lstrip()
+            self._after_close = not text
         if text:
             out.append(ReasoningDelta(text) if self.in_think else TextDelta(text))
 

@@ -3,6 +3,7 @@ classmethods, as a thin wrapper over :class:`~hf_router.RouterClient`."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar
@@ -48,7 +49,9 @@ class HuggingFaceAPI:
     @classmethod
     def _client(cls, api_key: str | None = None, api_base: str | None = None) -> RouterClient:
         token = find_token(api_key)
-        key = (api_base, token.get_secret_value() if token else None)
+        # Clients are keyed by a digest of the token, never the token itself.
+        digest = hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else None
+        key = (api_base, digest)
         with cls._clients_lock:
             client = cls._clients.get(key)
             if client is None:
