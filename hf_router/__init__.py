@@ -10,6 +10,8 @@ The core depends on httpx and tenacity only. Start with :class:`RouterClient`::
             print(event.text, end="")
 """
 
+import logging as _logging
+
 from ._catalog import ProviderMapping, ProviderStatus, RouterModel
 from ._client import RouterClient
 from ._config import DEFAULT_BASE_URL, DEFAULT_HUB_URL, RetryPolicy, Secret, find_token
@@ -37,6 +39,9 @@ from .events import (
     Trimmed,
     Usage,
 )
+
+# A library logs, the application decides where it goes (no "No handlers" noise on stderr).
+_logging.getLogger("hf_router").addHandler(_logging.NullHandler())
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -86,15 +86,23 @@ def test_sync_and_async_give_the_same_answer(client):
 
 
 def test_stop_sequence_and_parameters_are_sent(client, emulator):
-    result = client.chat(MODEL, [{"role": "user", "content": "alpha beta STOP gamma"}],
-                         stop="STOP", temperature=0.2, top_p=0.9, seed=7)
+    result = client.chat(
+        MODEL,
+        [{"role": "user", "content": "alpha beta STOP gamma"}],
+        stop="STOP",
+        temperature=0.2,
+        top_p=0.9,
+        seed=7,
+    )
     assert result.text.strip() == "alpha beta"
     sent = posts(emulator)[0]
     assert sent["stop"] == ["STOP"] and sent["temperature"] == 0.2 and sent["seed"] == 7
 
 
 def test_reasoning_model_streams_reasoning_then_text(client):
-    events = list(client.stream_chat("deepseek-ai/DeepSeek-R1", [{"role": "user", "content": "why"}]))
+    events = list(
+        client.stream_chat("deepseek-ai/DeepSeek-R1", [{"role": "user", "content": "why"}])
+    )
     reasoning = "".join(e.text for e in events if isinstance(e, ReasoningDelta))
     text = "".join(e.text for e in events if isinstance(e, TextDelta))
     assert reasoning == "Thinking about: why"
@@ -113,17 +121,28 @@ def test_think_tags_are_surfaced_as_reasoning(client, emulator):
 
 
 def test_forced_tool_call_streams_and_parses(client, emulator):
-    events = list(client.stream_chat(
-        MODEL, [{"role": "user", "content": 'Weather in "Paris" for 3 days?'}],
-        tools=[WEATHER_TOOL], tool_choice="get_weather",
-    ))
+    events = list(
+        client.stream_chat(
+            MODEL,
+            [{"role": "user", "content": 'Weather in "Paris" for 3 days?'}],
+            tools=[WEATHER_TOOL],
+            tool_choice="get_weather",
+        )
+    )
     deltas = [e for e in events if isinstance(e, ToolCallDelta)]
     assert deltas[0].name == "get_weather" and deltas[0].id
     assert all(d.name is None for d in deltas[1:])
     assert events[-1].reason == "tool_calls"
-    assert posts(emulator)[0]["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
-    result = client.chat(MODEL, [{"role": "user", "content": 'Weather in "Paris" for 3 days?'}],
-                         tools=[WEATHER_TOOL], tool_choice="any")
+    assert posts(emulator)[0]["tool_choice"] == {
+        "type": "function",
+        "function": {"name": "get_weather"},
+    }
+    result = client.chat(
+        MODEL,
+        [{"role": "user", "content": 'Weather in "Paris" for 3 days?'}],
+        tools=[WEATHER_TOOL],
+        tool_choice="any",
+    )
     assert len(result.tool_calls) == 1
     call = result.tool_calls[0]
     assert call.name == "get_weather"
@@ -131,8 +150,9 @@ def test_forced_tool_call_streams_and_parses(client, emulator):
 
 
 async def test_tool_result_round_trip(client, emulator):
-    first = await client.achat(MODEL, [{"role": "user", "content": "Weather in Oslo for 2 days"}],
-                               tools=[WEATHER_TOOL])
+    first = await client.achat(
+        MODEL, [{"role": "user", "content": "Weather in Oslo for 2 days"}], tools=[WEATHER_TOOL]
+    )
     call = first.tool_calls[0]
     history = [
         {"role": "user", "content": "Weather in Oslo for 2 days"},
@@ -149,11 +169,19 @@ async def test_tool_result_round_trip(client, emulator):
 
 
 def test_json_schema_response_format(client):
-    schema = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
-              "required": ["name", "age"]}
-    result = client.chat(MODEL, [{"role": "user", "content": "Ann is 31"}],
-                         response_format={"type": "json_schema",
-                                          "json_schema": {"name": "person", "schema": schema}})
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+        "required": ["name", "age"],
+    }
+    result = client.chat(
+        MODEL,
+        [{"role": "user", "content": "Ann is 31"}],
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "person", "schema": schema},
+        },
+    )
     data = json.loads(result.text)
     assert set(data) == {"name", "age"} and data["age"] == 31
 
@@ -165,8 +193,11 @@ def test_media_bytes_reach_the_server_as_image_url(client, emulator, tmp_path):
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
     path = tmp_path / "cat.png"
     path.write_bytes(png)
-    result = client.chat(MODEL, [{"role": "user", "content": "what is this"}],
-                         media=[png, str(path), "https://example.org/x.jpg"])
+    result = client.chat(
+        MODEL,
+        [{"role": "user", "content": "what is this"}],
+        media=[png, str(path), "https://example.org/x.jpg"],
+    )
     assert result.text.startswith("I see 3 image(s).")
     parts = posts(emulator)[0]["messages"][-1]["content"]
     assert parts[0] == {"type": "text", "text": "what is this"}
@@ -183,8 +214,10 @@ def test_images_without_model_pick_the_vision_default(client, emulator):
 def test_long_history_is_trimmed_before_sending(client, emulator):
     history = [{"role": "system", "content": "be brief"}]
     for i in range(10):
-        history += [{"role": "user", "content": f"question {i} " + "x" * 300},
-                    {"role": "assistant", "content": f"answer {i} " + "y" * 300}]
+        history += [
+            {"role": "user", "content": f"question {i} " + "x" * 300},
+            {"role": "assistant", "content": f"answer {i} " + "y" * 300},
+        ]
     history.append({"role": "user", "content": "final question"})
     events = list(client.stream_chat(MODEL, history, max_inputs_lenght=2000))
     assert isinstance(events[0], Trimmed)
@@ -213,19 +246,28 @@ def test_get_models_and_context_window(client, emulator):
 
 
 def test_get_models_falls_back_when_the_router_is_down():
-    client = RouterClient("hf_test", base_url="http://127.0.0.1:9/v1",
-                          fallback_models=["acme/a", "acme/b"], timeout=2)
+    client = RouterClient(
+        "hf_test", base_url="http://127.0.0.1:9/v1", fallback_models=["acme/a", "acme/b"], timeout=2
+    )
     assert client.get_models() == ["acme/a", "acme/b"]
 
 
 @pytest.mark.parametrize("form", ["dict", "list"])
 def test_mapping_both_forms_live_only(client, emulator, form):
-    emulator.add_model("acme/mapped", mapping_form=form, providers=[
-        "together", {"provider": "novita", "status": "staging"},
-        {"provider": "nebius", "status": "live", "providerId": "acme/mapped-fast"}])
+    emulator.add_model(
+        "acme/mapped",
+        mapping_form=form,
+        providers=[
+            "together",
+            {"provider": "novita", "status": "staging"},
+            {"provider": "nebius", "status": "live", "providerId": "acme/mapped-fast"},
+        ],
+    )
     mapping = client.get_mapping("acme/mapped")
     assert [(m.provider, m.provider_id) for m in mapping] == [
-        ("together", "acme/mapped"), ("nebius", "acme/mapped-fast")]
+        ("together", "acme/mapped"),
+        ("nebius", "acme/mapped-fast"),
+    ]
 
 
 async def test_mapping_is_cached_and_fetched_once_under_concurrency(client, emulator):
@@ -251,7 +293,9 @@ def test_aliases_and_policy_suffix(client, emulator):
     client.chat("llama-3.3-70b:fastest", [{"role": "user", "content": "hi"}])
     client.chat(MODEL, [{"role": "user", "content": "hi"}], provider="nebius")
     assert [p["model"] for p in posts(emulator)] == [
-        "meta-llama/Llama-3.3-70B-Instruct:fastest", f"{MODEL}:nebius"]
+        "meta-llama/Llama-3.3-70B-Instruct:fastest",
+        f"{MODEL}:nebius",
+    ]
 
 
 def test_bad_messages_are_rejected_with_a_clear_error(client, emulator):
@@ -291,8 +335,9 @@ def test_missing_token_for_the_real_router(monkeypatch, tmp_path):
 
 
 def test_bill_to_and_custom_headers(emulator):
-    client = RouterClient("hf_test", base_url=emulator.base_url, bill_to="my-org",
-                          headers={"X-Trace": "abc"})
+    client = RouterClient(
+        "hf_test", base_url=emulator.base_url, bill_to="my-org", headers={"X-Trace": "abc"}
+    )
     client.chat(MODEL, [{"role": "user", "content": "hi"}])
     headers = emulator.requests[-1].headers
     assert headers["x-hf-bill-to"] == "my-org" and headers["x-trace"] == "abc"
@@ -338,8 +383,12 @@ async def test_seed_facade_yields_provider_info_then_strings(emulator, monkeypat
     for key, value in emulator.env().items():
         monkeypatch.setenv(key, value)
     HuggingFaceAPI._clients.clear()
-    chunks = [c async for c in HuggingFaceAPI.create_async_generator(
-        MODEL, [{"role": "user", "content": "seed style answer"}], api_key="hf_test")]
+    chunks = [
+        c
+        async for c in HuggingFaceAPI.create_async_generator(
+            MODEL, [{"role": "user", "content": "seed style answer"}], api_key="hf_test"
+        )
+    ]
     assert isinstance(chunks[0], ProviderInfo)
     texts = [c for c in chunks if isinstance(c, str)]
     assert "".join(texts) == "seed style answer"
@@ -353,8 +402,14 @@ async def test_seed_facade_yields_provider_info_then_strings(emulator, monkeypat
 async def test_seed_facade_explicit_api_base_skips_the_hub(emulator):
     HuggingFaceAPI._clients.clear()
     emulator.set_fault("402", provider="together")
-    chunks = [c async for c in HuggingFaceAPI.create_async_generator(
-        f"{MODEL}:nebius", [{"role": "user", "content": "direct"}],
-        api_base=emulator.base_url, api_key="hf_test")]
+    chunks = [
+        c
+        async for c in HuggingFaceAPI.create_async_generator(
+            f"{MODEL}:nebius",
+            [{"role": "user", "content": "direct"}],
+            api_base=emulator.base_url,
+            api_key="hf_test",
+        )
+    ]
     assert "".join(c for c in chunks if isinstance(c, str)) == "direct"
     assert not [r for r in emulator.requests if r.path.startswith("/api/models")]

@@ -83,7 +83,11 @@ def test_fallback_models_after_every_provider_failed(emulator, client):
     assert result.text == "one two three four five six"
     assert result.provider_info.model == "acme/backup-1b"
     # router's choice, then nebius from the mapping (together already failed), then backup
-    assert [p["model"] for p in chat_posts(emulator)] == [MODEL, f"{MODEL}:nebius", "acme/backup-1b"]
+    assert [p["model"] for p in chat_posts(emulator)] == [
+        MODEL,
+        f"{MODEL}:nebius",
+        "acme/backup-1b",
+    ]
 
 
 def test_all_providers_failed_lists_every_attempt(emulator, client):
@@ -129,8 +133,12 @@ def test_unsupported_or_gated_provider_falls_back(emulator, client, fault, error
 
 
 def test_401_raises_authentication_error_at_once(emulator):
-    client = RouterClient("not-a-hf-token", base_url=emulator.base_url, hub_url=emulator.hub_url,
-                          retry_policy=FAST_RETRY)
+    client = RouterClient(
+        "not-a-hf-token",
+        base_url=emulator.base_url,
+        hub_url=emulator.hub_url,
+        retry_policy=FAST_RETRY,
+    )
     with pytest.raises(AuthenticationError) as info:
         client.chat(MODEL, HELLO, fallback_models=["acme/backup-1b"])
     assert "Invalid username or password" in str(info.value)
@@ -170,7 +178,9 @@ async def test_503_loading_is_retried_with_estimated_time(emulator, client):
 
 def test_503_loading_beyond_budget_falls_back(emulator):
     client = RouterClient(
-        "hf_test", base_url=emulator.base_url, hub_url=emulator.hub_url,
+        "hf_test",
+        base_url=emulator.base_url,
+        hub_url=emulator.hub_url,
         retry_policy=RetryPolicy(max_retries=2, initial_backoff=0.01, max_retry_after=5.0),
     )
     emulator.set_fault("503:estimated_time=600", model=MODEL, provider="together")
@@ -294,7 +304,10 @@ def test_json_answer_to_a_streaming_request_is_handled_whole(emulator, client):
 
 def test_slow_first_token_beyond_timeout_raises_timeout_error(emulator):
     client = RouterClient(
-        "hf_test", base_url=emulator.base_url, hub_url=emulator.hub_url, timeout=0.3,
+        "hf_test",
+        base_url=emulator.base_url,
+        hub_url=emulator.hub_url,
+        timeout=0.3,
         retry_policy=RetryPolicy(max_retries=0),
     )
     emulator.set_fault("slow_first_token=1.5", model=MODEL)

@@ -24,8 +24,12 @@ def assert_clean(text: str) -> None:
 
 @pytest.fixture
 def client(emulator: RouterEmulator) -> RouterClient:
-    return RouterClient(TOKEN, base_url=emulator.base_url, hub_url=emulator.hub_url,
-                        retry_policy=RetryPolicy(max_retries=1, initial_backoff=0.01))
+    return RouterClient(
+        TOKEN,
+        base_url=emulator.base_url,
+        hub_url=emulator.hub_url,
+        retry_policy=RetryPolicy(max_retries=1, initial_backoff=0.01),
+    )
 
 
 def test_reprs_do_not_show_the_token(client):
@@ -73,8 +77,11 @@ def test_a_server_echoing_the_token_is_redacted():
     def echo(request: httpx.Request) -> httpx.Response:
         return httpx.Response(400, json={"error": f"bad header {request.headers['authorization']}"})
 
-    client = RouterClient(TOKEN, base_url="http://127.0.0.1:1/v1",
-                          http_client=httpx.Client(transport=httpx.MockTransport(echo)))
+    client = RouterClient(
+        TOKEN,
+        base_url="http://127.0.0.1:1/v1",
+        http_client=httpx.Client(transport=httpx.MockTransport(echo)),
+    )
     with pytest.raises(HFRouterError) as info:
         client.chat(MODEL, HI)
     assert_clean(str(info.value))
