@@ -15,14 +15,18 @@ Plan for each model (the requested one, then each fallback model):
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 
 from ._decoder import ChatStreamDecoder
 from ._models import ModelRef
+from ._responses import summarize_body
 from ._sse import SSEDecoder
 from .errors import (
+    AllProvidersFailedError,
     APIStatusError,
+    AttemptFailure,
     AuthenticationError,
     BadRequestError,
     HFRouterError,
@@ -31,9 +35,18 @@ from .errors import (
     MissingTokenError,
     StreamInterruptedError,
 )
-from .events import Event, ProviderInfo, ReasoningDelta, TextDelta
+from .events import Event, Fallback, ProviderInfo, ReasoningDelta, TextDelta
 
-__all__ = ["AnswerStream", "Attempt", "NeedMapping", "attempt_plan", "falls_back"]
+__all__ = [
+    "AnswerStream",
+    "Attempt",
+    "NeedMapping",
+    "PlanRunner",
+    "attempt_plan",
+    "falls_back",
+]
+
+logger = logging.getLogger("hf_router")
 
 _CHAT_TASKS = frozenset({"conversational", "text-generation", "image-text-to-text", ""})
 
@@ -115,6 +128,60 @@ def falls_back(error: HFRouterError) -> bool:
     return isinstance(error, HFRouterError)
 
 
+class PlanRunner:
+    """Walks the attempt plan for one request and keeps its failures; the sync and async
+    drivers only do the I/O (fetching mappings, running attempts)."""
+
+    def __init__(self, models: Sequence[ModelRef], *, hub_lookups: bool) -> None:
+        self._state = PlanState()
+        self._plan = attempt_plan(models, hub_lookups=hub_lookups, state=self._state)
+        self._reply: object = None
+        self.failures: list[AttemptFailure] = []
+
+    def next(self) -> PlanStep | None:
+        """The next step, or None when the plan is exhausted."""
+        reply, self._reply = self._reply, None
+        try:
+            return self._plan.send(reply)
+        except StopIteration:
+            return None
+
+    def answer(self, mapping: object) -> None:
+        """Give the plan the mapping a :class:`NeedMapping` step asked for (None if unknown)."""
+        self._reply = mapping
+
+    def fallback_event(self) -> Fallback | None:
+        """The :class:`Fallback` to report before running the next attempt, if any failed."""
+        if not self.failures:
+            return None
+        last = self.failures[-1]
+        err = last.error
+        return Fallback(
+            last.attempt,
+            last.model,
+            last.provider,
+            type(err).__name__,
+            err.status_code,
+            err.message,
+        )
+
+    def failed(self, attempt: Attempt, error: HFRouterError) -> None:
+        """Record a failed attempt; re-raise errors that must not fall back."""
+        if not falls_back(error):
+            raise error
+        provider = error.provider or attempt.provider
+        self.failures.append(AttemptFailure(attempt.number, attempt.model.repo_id, provider, error))
+        self._state.record(attempt, error)
+        logger.warning("Attempt %d (%s) failed: %s", attempt.number, attempt.wire_model, error)
+
+    def final_error(self) -> HFRouterError:
+        """The error once every attempt failed: the attempt's own error when there was only
+        one, else :class:`AllProvidersFailedError` listing them all."""
+        if len(self.failures) == 1:
+            return self.failures[0].error
+        return AllProvidersFailedError(self.failures)
+
+
 class AnswerStream:
     """The state of one answer being received: bytes in, events out.
 
@@ -193,8 +260,6 @@ class AnswerStream:
             try:
                 body = json.loads(raw)
             except ValueError:
-                from .errors import summarize_body
-
                 raise MalformedResponseError(
                     "The server answered with invalid JSON: "
                     + summarize_body(raw[:2000].decode("utf-8", "replace")),
@@ -207,11 +272,17 @@ class AnswerStream:
                 if not self.decoder.done:
                     out.extend(self.decoder.feed_data(message.data, message.event))
             if not self.decoder.complete:
+                empty = not self.started and self.decoder.response_id is None
                 raise MalformedResponseError(
-                    "The stream ended before the answer was complete (no finish reason and no "
-                    "[DONE])",
+                    "The stream ended before any data arrived"
+                    if empty
+                    else "The stream ended before the answer was complete (no finish reason "
+                    "and no [DONE])",
                     model=self.decoder.model,
                     provider=self.decoder.provider,
+                    hint="The server failed after starting the answer; retry, or check its logs."
+                    if empty
+                    else None,
                 )
         out.extend(self.decoder.finish())
         events = self._emit(out)

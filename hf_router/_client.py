@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from tenacity import AsyncRetrying, Retrying
 
-from ._attempts import AnswerStream, Attempt, NeedMapping, PlanState, attempt_plan, falls_back
+from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner
 from ._catalog import Catalog, ProviderMapping, RouterModel
 from ._config import (
     DEFAULT_MAX_INPUTS_LENGHT,
@@ -26,33 +25,22 @@ from ._config import (
     resolve_hub_url,
 )
 from ._http import HTTPSession, araise_for_status, raise_for_status, transport_error
-from ._messages import has_images, prepare_messages
 from ._models import (
     DEFAULT_MODEL,
     DEFAULT_MODEL_ALIASES,
     DEFAULT_VISION_MODEL,
-    ModelRef,
     parse_model,
     resolve_model,
 )
-from ._params import build_body
+from ._request import ChatRequest, prepare_request
 from ._result import ResultBuilder
 from ._retry import retry_kwargs
-from ._trim import trim_with_report
-from .errors import AllProvidersFailedError, AttemptFailure, HFRouterError, MissingTokenError
-from .events import ChatResult, Event, Fallback, Trimmed
+from .errors import HFRouterError, MissingTokenError
+from .events import ChatResult, Event
 
 __all__ = ["RouterClient"]
 
 logger = logging.getLogger("hf_router")
-
-
-@dataclass(slots=True)
-class _Request:
-    models: list[ModelRef]
-    messages: list[dict[str, Any]]
-    trimmed: Trimmed | None
-    params: dict[str, Any]
 
 
 class RouterClient:
@@ -200,82 +188,28 @@ class RouterClient:
         return Catalog.context_window_from(models, self.get_model(model), provider)
 
     # -- request preparation ----------------------------------------------------------------
-    def _prepare(self, model: str | None, messages: Any, params: dict[str, Any]) -> _Request:
+    def _prepare(self, model: str | None, messages: Any, params: dict[str, Any]) -> ChatRequest:
         if self.requires_token and not self.http.token:
             raise MissingTokenError("No Hugging Face token was found")
-        wire = prepare_messages(messages, params.pop("media", None))
-        name = self.get_model(model, has_images=has_images(wire))
-        provider = params.pop("provider", None) or self.provider
-        ref = parse_model(name, provider if ":" not in name else None)
-        fallbacks = params.pop("fallback_models", None)
-        fallbacks = self.fallback_models if fallbacks is None else tuple(fallbacks)
-        models = [ref]
-        for fb in fallbacks:
-            fb_ref = parse_model(self.get_model(fb))
-            if all(fb_ref.repo_id != m.repo_id or fb_ref.suffix != m.suffix for m in models):
-                models.append(fb_ref)
-        limit = params.pop("max_inputs_lenght", self.max_inputs_lenght)
-        trimmed = None
-        if limit:
-            wire, trimmed = trim_with_report(wire, limit)
-            if trimmed:
-                logger.info(
-                    "Trimmed the input from %d to %d characters (%d messages dropped)",
-                    trimmed.before,
-                    trimmed.after,
-                    trimmed.dropped_messages,
-                )
-        params.setdefault("max_tokens", self.max_tokens)
-        # Validate the parameters once, before anything is sent.
-        build_body(str(ref), wire, stream=True, **params)
-        return _Request(models, wire, trimmed, params)
-
-    def _send_args(self, attempt: Attempt, req: _Request, stream: bool) -> dict[str, Any]:
-        body = build_body(attempt.wire_model, req.messages, stream=stream, **req.params)
-        headers = self.http.headers(
-            extra={"Accept": "text/event-stream" if stream else "application/json"}
+        return prepare_request(
+            model,
+            messages,
+            params,
+            resolve=lambda name, images: self.get_model(name, has_images=images),
+            provider=self.provider,
+            fallback_models=self.fallback_models,
+            max_inputs_lenght=self.max_inputs_lenght,
+            max_tokens=self.max_tokens,
         )
+
+    def _send_args(self, attempt: Attempt, req: ChatRequest, stream: bool) -> dict[str, Any]:
+        accept = "text/event-stream" if stream else "application/json"
         return {
             "method": "POST",
             "url": f"{self.base_url}/chat/completions",
-            "json": body,
-            "headers": headers,
+            "json": req.body(attempt.wire_model, stream=stream),
+            "headers": self.http.headers(extra={"Accept": accept}),
         }
-
-    def _failure(
-        self,
-        attempt: Attempt,
-        error: HFRouterError,
-        failures: list[AttemptFailure],
-        state: PlanState,
-    ) -> None:
-        if not falls_back(error):
-            raise error
-        failures.append(
-            AttemptFailure(
-                attempt.number, attempt.model.repo_id, error.provider or attempt.provider, error
-            )
-        )
-        state.record(attempt, error)
-        logger.warning("Attempt %d (%s) failed: %s", attempt.number, attempt.wire_model, error)
-
-    @staticmethod
-    def _fallback_event(failure: AttemptFailure) -> Fallback:
-        err = failure.error
-        return Fallback(
-            failure.attempt,
-            failure.model,
-            failure.provider,
-            type(err).__name__,
-            err.status_code,
-            err.message,
-        )
-
-    @staticmethod
-    def _all_failed(failures: list[AttemptFailure]) -> HFRouterError:
-        if len(failures) == 1:
-            return failures[0].error
-        return AllProvidersFailedError(failures)
 
     # -- async ------------------------------------------------------------------------------
     async def astream_chat(
@@ -285,33 +219,30 @@ class RouterClient:
         req = self._prepare(model, messages, params)
         if req.trimmed:
             yield req.trimmed
-        state = PlanState()
-        plan = attempt_plan(req.models, hub_lookups=self.use_hub_mapping, state=state)
-        failures: list[AttemptFailure] = []
-        reply: object = None
-        while True:
-            try:
-                step = plan.send(reply)
-            except StopIteration:
-                break
-            reply = None
+        runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
+        while (step := runner.next()) is not None:
             if isinstance(step, NeedMapping):
-                try:
-                    reply = await self.catalog.aget_mapping(str(step.model.repo_id))
-                except HFRouterError as exc:
-                    logger.warning("No provider mapping for %s: %s", step.model.repo_id, exc)
+                runner.answer(await self._amapping(step.model.repo_id))
                 continue
-            if failures:
-                yield self._fallback_event(failures[-1])
+            fallback = runner.fallback_event()
+            if fallback:
+                yield fallback
             try:
                 async for event in self._arun(step, req, stream):
                     yield event
                 return
             except HFRouterError as exc:
-                self._failure(step, exc, failures, state)
-        raise self._all_failed(failures)
+                runner.failed(step, exc)
+        raise runner.final_error()
 
-    async def _aopen(self, attempt: Attempt, req: _Request, stream: bool) -> httpx.Response:
+    async def _amapping(self, repo_id: str) -> list[ProviderMapping] | None:
+        try:
+            return await self.catalog.aget_mapping(repo_id)
+        except HFRouterError as exc:
+            logger.warning("No provider mapping for %s: %s", repo_id, exc)
+            return None
+
+    async def _aopen(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
         client = self.http.aclient
         args = self._send_args(attempt, req, stream)
         response: httpx.Response | None = None
@@ -332,7 +263,7 @@ class RouterClient:
         assert response is not None
         return response
 
-    async def _arun(self, attempt: Attempt, req: _Request, stream: bool) -> AsyncIterator[Event]:
+    async def _arun(self, attempt: Attempt, req: ChatRequest, stream: bool) -> AsyncIterator[Event]:
         response = await self._aopen(attempt, req, stream)
         answer = AnswerStream(
             attempt,
@@ -371,32 +302,29 @@ class RouterClient:
         req = self._prepare(model, messages, params)
         if req.trimmed:
             yield req.trimmed
-        state = PlanState()
-        plan = attempt_plan(req.models, hub_lookups=self.use_hub_mapping, state=state)
-        failures: list[AttemptFailure] = []
-        reply: object = None
-        while True:
-            try:
-                step = plan.send(reply)
-            except StopIteration:
-                break
-            reply = None
+        runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
+        while (step := runner.next()) is not None:
             if isinstance(step, NeedMapping):
-                try:
-                    reply = self.catalog.get_mapping(str(step.model.repo_id))
-                except HFRouterError as exc:
-                    logger.warning("No provider mapping for %s: %s", step.model.repo_id, exc)
+                runner.answer(self._mapping(step.model.repo_id))
                 continue
-            if failures:
-                yield self._fallback_event(failures[-1])
+            fallback = runner.fallback_event()
+            if fallback:
+                yield fallback
             try:
                 yield from self._run(step, req, stream)
                 return
             except HFRouterError as exc:
-                self._failure(step, exc, failures, state)
-        raise self._all_failed(failures)
+                runner.failed(step, exc)
+        raise runner.final_error()
 
-    def _open(self, attempt: Attempt, req: _Request, stream: bool) -> httpx.Response:
+    def _mapping(self, repo_id: str) -> list[ProviderMapping] | None:
+        try:
+            return self.catalog.get_mapping(repo_id)
+        except HFRouterError as exc:
+            logger.warning("No provider mapping for %s: %s", repo_id, exc)
+            return None
+
+    def _open(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
         client = self.http.client
         args = self._send_args(attempt, req, stream)
         response: httpx.Response | None = None
@@ -417,7 +345,7 @@ class RouterClient:
         assert response is not None
         return response
 
-    def _run(self, attempt: Attempt, req: _Request, stream: bool) -> Iterator[Event]:
+    def _run(self, attempt: Attempt, req: ChatRequest, stream: bool) -> Iterator[Event]:
         response = self._open(attempt, req, stream)
         answer = AnswerStream(
             attempt,

@@ -14,7 +14,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import HFRouterError, MalformedResponseError, ProviderError, error_from_response
+from ._responses import error_from_response
+from .errors import HFRouterError, MalformedResponseError, ProviderError
 from .events import (
     Event,
     Finish,
@@ -152,6 +153,11 @@ class _ThinkSplitter:
         self._held = ""
         self._after_close = False
 
+    @property
+    def busy(self) -> bool:
+        """True while inside a think block, holding a partial tag, or just after one."""
+        return self.in_think or self._after_close or bool(self._held)
+
     def feed(self, text: str, out: list[Event]) -> None:
         if self._held:
             text = self._held + text
@@ -285,7 +291,7 @@ class ChatStreamDecoder:
             content = delta.get("content")
             if content:
                 text = content if isinstance(content, str) else _content_text(content)
-                if "<" in text or self._think.in_think or self._think._held:
+                if "<" in text or self._think.busy:
                     self._think.feed(text, out)
                 else:
                     out.append(TextDelta(text))
@@ -351,7 +357,9 @@ class ChatStreamDecoder:
         self._think.flush(out)
         if self.usage is not None:
             out.append(self.usage)
-        reason = self.finish_reason or ("tool_calls" if self.tools else "stop")
+        reason = self.finish_reason or "stop"
+        if self.tools and reason == "stop":
+            reason = "tool_calls"  # TGI ends tool calls with eos_token
         out.append(Finish(reason, self.response_id, self.served_model, self.system_fingerprint))
         return out
 

@@ -10,14 +10,13 @@ from collections.abc import Mapping
 import httpx
 
 from ._config import DEFAULT_TIMEOUT, Secret
+from ._responses import error_from_response, redact
 from ._version import __version__
 from .errors import (
     ClientClosedError,
     ConnectionError,
     HFRouterError,
     TimeoutError,
-    error_from_response,
-    redact,
 )
 
 __all__ = ["HTTPSession", "araise_for_status", "raise_for_status", "transport_error"]

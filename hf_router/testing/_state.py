@@ -1,0 +1,270 @@
+"""The emulator's mutable state: registered models, the request log and id counters."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._cassettes import CassetteStore
+from ._faults import FaultRegistry
+
+__all__ = ["EmulatorState", "LoggedRequest", "ModelSpec", "ProviderEntry", "is_model_id"]
+
+DEFAULT_PROVIDERS: tuple[tuple[str, str], ...] = (
+    ("together", "live"),
+    ("nebius", "live"),
+    ("novita", "staging"),
+)
+DEFAULT_CONTEXT_LENGTH = 131072
+REASONING_MODES = ("field", "think_tags")
+_PRICING: dict[str, dict[str, float]] = {
+    "together": {"input": 0.88, "output": 0.88},
+    "nebius": {"input": 0.13, "output": 0.40},
+    "novita": {"input": 0.20, "output": 0.60},
+}
+_MODEL_ID_RE = re.compile(r"[A-Za-z0-9][\w.\-]*/[\w.\-]+")
+_REASONING_NAME_RE = re.compile(r"r1|reason", re.IGNORECASE)
+_CREATED = 1_735_689_600  # 2025-01-01T00:00:00Z, a fixed "created" for /v1/models
+
+
+def is_model_id(text: str) -> bool:
+    """Whether ``text`` is a well-formed Hub repo id (``org/name``)."""
+    return _MODEL_ID_RE.fullmatch(text) is not None
+
+
+@dataclass(frozen=True)
+class ProviderEntry:
+    """One provider of a model, as in the Hub's ``inferenceProviderMapping``."""
+
+    provider: str
+    status: str
+    provider_id: str
+    task: str
+
+
+@dataclass
+class ModelSpec:
+    """A model the emulator serves."""
+
+    model_id: str
+    providers: list[ProviderEntry]
+    context_length: int = DEFAULT_CONTEXT_LENGTH
+    mapping_form: str = "dict"
+    reasoning: str | None = None
+
+    def live(self) -> list[ProviderEntry]:
+        """The live providers, in mapping order."""
+        return [p for p in self.providers if p.status == "live"]
+
+    def provider(self, name: str) -> ProviderEntry | None:
+        """The entry for provider ``name``, if the model has it."""
+        return next((p for p in self.providers if p.provider == name), None)
+
+    def hub_id(self) -> str:
+        """A stable fake 24-hex-digit Hub ``_id``."""
+        return hashlib.sha1(self.model_id.encode()).hexdigest()[:24]
+
+    def mapping(self) -> dict[str, Any] | list[dict[str, Any]]:
+        """``inferenceProviderMapping`` in this model's form (dict or list)."""
+        if self.mapping_form == "list":
+            return [
+                {
+                    "provider": p.provider,
+                    "providerId": p.provider_id,
+                    "status": p.status,
+                    "task": p.task,
+                    "adapter": None,
+                }
+                for p in self.providers
+            ]
+        return {
+            p.provider: {"status": p.status, "providerId": p.provider_id, "task": p.task}
+            for p in self.providers
+        }
+
+    def openai_entry(self) -> dict[str, Any]:
+        """This model as an entry of ``GET /v1/models``."""
+        return {
+            "id": self.model_id,
+            "object": "model",
+            "created": _CREATED,
+            "owned_by": self.model_id.split("/", 1)[0],
+            "providers": [
+                {
+                    "provider": p.provider,
+                    "status": p.status,
+                    "context_length": self.context_length,
+                    "pricing": dict(_PRICING.get(p.provider, {"input": 0.5, "output": 1.0})),
+                    "supports_tools": True,
+                    "supports_structured_output": True,
+                }
+                for p in self.providers
+            ],
+        }
+
+
+def _default_reasoning(model_id: str) -> str | None:
+    return "field" if _REASONING_NAME_RE.search(model_id) else None
+
+
+def build_model(
+    model_id: str,
+    providers: Iterable[str | Mapping[str, Any]] | None = None,
+    context_length: int | None = None,
+    mapping_form: str = "dict",
+    task: str = "conversational",
+    reasoning: str | bool | None = None,
+    provider_ids: Mapping[str, str] | None = None,
+) -> ModelSpec:
+    """Validate ``add_model`` arguments and build the :class:`ModelSpec`.
+
+    Raises ``ValueError`` on a malformed id, mapping form, reasoning mode or provider entry.
+    """
+    if not is_model_id(model_id):
+        raise ValueError(f"model id must look like 'org/name', got {model_id!r}")
+    if mapping_form not in ("dict", "list"):
+        raise ValueError(f"mapping_form must be 'dict' or 'list', got {mapping_form!r}")
+    if reasoning is None:
+        mode = _default_reasoning(model_id)
+    elif reasoning is False or reasoning == "none":
+        mode = None
+    elif reasoning in REASONING_MODES:
+        mode = str(reasoning)
+    else:
+        raise ValueError(
+            f"reasoning must be None, 'none', 'field' or 'think_tags', got {reasoning!r}"
+        )
+    ids = dict(provider_ids or {})
+    raw: Iterable[str | Mapping[str, Any]] = (
+        providers
+        if providers is not None
+        else [{"provider": n, "status": s} for n, s in DEFAULT_PROVIDERS]
+    )
+    entries: list[ProviderEntry] = []
+    for item in raw:
+        if isinstance(item, str):
+            item = {"provider": item}
+        if not isinstance(item, Mapping) or not isinstance(item.get("provider"), str):
+            raise ValueError(f"provider entries are names or dicts with 'provider', got {item!r}")
+        name = item["provider"]
+        entries.append(
+            ProviderEntry(
+                provider=name,
+                status=str(item.get("status", "live")),
+                provider_id=str(item.get("providerId") or ids.get(name) or model_id),
+                task=str(item.get("task") or task),
+            )
+        )
+    return ModelSpec(
+        model_id=model_id,
+        providers=entries,
+        context_length=int(context_length or DEFAULT_CONTEXT_LENGTH),
+        mapping_form=mapping_form,
+        reasoning=mode,
+    )
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request the emulator received (control endpoints excluded).
+
+    ``json`` is the parsed JSON body (``None`` when absent or not JSON); ``headers`` has
+    lower-case names and the ``authorization`` value masked (``Bearer hf_***``).
+    """
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    json: Any
+    time: float
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LoggedRequest:
+        """Build from an entry of ``GET /_emulator/requests``."""
+        return cls(
+            method=data["method"],
+            path=data["path"],
+            query=data.get("query", ""),
+            headers=dict(data.get("headers") or {}),
+            json=data.get("json"),
+            time=float(data.get("time", 0.0)),
+        )
+
+
+def mask_authorization(value: str) -> str:
+    """Hide a token: ``Bearer hf_abc`` -> ``Bearer hf_***``; anything else -> ``***``."""
+    if value.startswith("Bearer hf_"):
+        return "Bearer hf_***"
+    if value.startswith("Bearer "):
+        return "Bearer ***"
+    return "***"
+
+
+@dataclass
+class EmulatorState:
+    """Everything a reset clears: models, faults, cassettes, the log and the id counters."""
+
+    models: dict[str, ModelSpec] = field(default_factory=dict)
+    faults: FaultRegistry = field(default_factory=FaultRegistry)
+    cassettes: CassetteStore = field(default_factory=CassetteStore)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    _completion_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _call_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def reset(self) -> None:
+        """Back to a fresh emulator."""
+        self.models.clear()
+        self.faults.clear()
+        self.cassettes.clear()
+        self.log.clear()
+        self._completion_ids = itertools.count(1)
+        self._call_ids = itertools.count(1)
+
+    def model(self, model_id: str) -> ModelSpec:
+        """The registered model, registering a well-formed unknown id with the defaults."""
+        spec = self.models.get(model_id)
+        if spec is None:
+            spec = self.models[model_id] = build_model(model_id)
+        return spec
+
+    def model_by_provider_id(self, provider: str, provider_id: str) -> ModelSpec | None:
+        """The registered model that ``provider`` serves under ``provider_id``."""
+        for spec in self.models.values():
+            entry = spec.provider(provider)
+            if entry is not None and entry.provider_id == provider_id:
+                return spec
+        return None
+
+    def completion_id(self) -> str:
+        """``chatcmpl-emu-<n>``."""
+        return f"chatcmpl-emu-{next(self._completion_ids)}"
+
+    def call_id(self) -> str:
+        """``call_<n>``."""
+        return f"call_{next(self._call_ids)}"
+
+    def record(
+        self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]], body: Any
+    ) -> None:
+        """Append a request to the log, masking the authorization header."""
+        stored: dict[str, str] = {}
+        for name, value in headers:
+            if name == "authorization":
+                value = mask_authorization(value)
+            stored[name] = f"{stored[name]}, {value}" if name in stored else value
+        self.log.append(
+            {
+                "method": method,
+                "path": path,
+                "query": query,
+                "headers": stored,
+                "json": body,
+                "time": time.time(),
+            }
+        )
