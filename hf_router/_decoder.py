@@ -57,9 +57,12 @@ def parse_usage(raw: Any) -> Usage | None:
     """Read an OpenAI ``usage`` object (with reasoning and cached token details)."""
     if not isinstance(raw, Mapping):
         return None
-    prompt = int(raw.get("prompt_tokens") or raw.get("input_tokens") or 0)
-    completion = int(raw.get("completion_tokens") or raw.get("output_tokens") or 0)
-    total = int(raw.get("total_tokens") or prompt + completion)
+    try:
+        prompt = int(raw.get("prompt_tokens") or raw.get("input_tokens") or 0)
+        completion = int(raw.get("completion_tokens") or raw.get("output_tokens") or 0)
+        total = int(raw.get("total_tokens") or prompt + completion)
+    except (TypeError, ValueError):
+        return None
     details: dict[str, int] = {}
     out_details = raw.get("completion_tokens_details")
     if isinstance(out_details, Mapping) and out_details.get("reasoning_tokens"):
@@ -275,6 +278,16 @@ class ChatStreamDecoder:
             )
         if chunk.get("error") or event == "error":
             raise in_band_error(chunk.get("error", chunk), model=self.model, provider=self.provider)
+        try:
+            return self._chunk_events(chunk)
+        except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+            raise MalformedResponseError(
+                f"The stream carried a chunk of an unexpected shape ({type(exc).__name__})",
+                model=self.model,
+                provider=self.provider,
+            ) from None
+
+    def _chunk_events(self, chunk: dict[str, Any]) -> list[Event]:
         self._meta(chunk)
         out: list[Event] = []
         choices = chunk.get("choices")

@@ -144,6 +144,10 @@ def error_from_response(
 ) -> APIStatusError:
     """Map an HTTP error response to the right :class:`APIStatusError` subclass."""
     content_type = headers.get("content-type", "")
+    secrets = tuple(secrets)
+    # Redact before anything is shortened, so a token cut in half cannot leak a prefix.
+    body = redact(body, secrets)
+    headers = {k.lower(): redact(v, secrets) for k, v in headers.items()}
     msg = redact(server_message(headers, body, content_type), secrets)
     provider = provider or headers.get("x-inference-provider") or None
     common: dict[str, Any] = {

@@ -40,6 +40,8 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[SSEMessage]:
         """Decode a network chunk; returns the messages completed by it."""
+        if not chunk:
+            return []
         if self._pending_cr:
             self._pending_cr = False
             if chunk.startswith(b"\n"):

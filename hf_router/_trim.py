@@ -108,11 +108,16 @@ def trim_with_report(
     units = _units(messages)
     system_units = [u for u in units if messages[u[0]].get("role") in ("system", "developer")]
     candidates: list[list[Message]] = []
-    if len(units) > 6:
-        candidates.append(_pick(messages, units[:3] + units[-3:] + system_units))
     last_user = _last_user_index(messages)
-    if last_user is not None:
-        user_unit = next(u for u in units if u[0] == last_user)
+    user_unit = next((u for u in units if last_user in u), None)
+    if len(messages) > 6:
+        n = len(messages)
+        edges = {0, 1, 2, n - 3, n - 2, n - 1}
+        # Whole groups only (a tool call keeps its results), plus the last user message so
+        # the model never sees tool results without the question.
+        kept = [u for u in units if edges.intersection(u) or u is user_unit] + system_units
+        candidates.append(_pick(messages, kept))
+    if last_user is not None and user_unit is not None:
         after_turn = [u for u in units if u[0] > last_user]
         candidates.append(_pick(messages, [*system_units, user_unit, *after_turn]))
         candidates.append(_pick(messages, [*system_units, user_unit]))

@@ -14,6 +14,7 @@ def test_allow_hosts_is_configured(request: pytest.FixtureRequest) -> None:
     assert set(str(allowed).split(",")) <= {"127.0.0.1", "localhost", "::1"}
 
 
+@pytest.mark.filterwarnings("ignore:A test tried to use socket:UserWarning")
 def test_non_loopback_connections_are_blocked(request: pytest.FixtureRequest) -> None:
     assert request.config.getoption("allow_hosts")  # never try the connect without the guard
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
