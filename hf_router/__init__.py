@@ -40,10 +40,36 @@ from .events import (
     Usage,
 )
 
+# Media and HuggingChat are imported on first use (keeps `import hf_router` light).
+_LAZY = {
+    "MediaClient": "._media",
+    "HuggingFaceMedia": "._media_facade",
+    "HuggingChatClient": "._huggingchat",
+    "Conversation": "._huggingchat",
+    "SearchResult": "._huggingchat",
+    "HuggingChat": "._huggingchat_facade",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hf_router' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module, __name__), name)
+
+
 # A library logs, the application decides where it goes (no "No handlers" noise on stderr).
 _logging.getLogger("hf_router").addHandler(_logging.NullHandler())
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - lazily imported names listed too
+    "Conversation",
+    "HuggingChat",
+    "HuggingChatClient",
+    "HuggingFaceMedia",
+    "MediaClient",
+    "SearchResult",
     "DEFAULT_BASE_URL",
     "DEFAULT_HUB_URL",
     "ChatResult",

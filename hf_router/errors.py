@@ -9,6 +9,7 @@ tells the user what to do next::
     │   ├── InvalidModelError                     a model id that cannot be sent safely
     │   └── InputTooLongError                     even the last user message is over the limit
     ├── MissingTokenError                         no Hugging Face token could be found
+    ├── MissingAuthError                          no HuggingChat 'hf-chat' cookie
     ├── ClientClosedError                         an injected httpx client was already closed
     ├── APIStatusError                            the server answered with an error status
     │   ├── AuthenticationError        401        never falls back
@@ -18,9 +19,15 @@ tells the user what to do next::
     │   ├── RateLimitError             429        retried, honours Retry-After
     │   ├── BadRequestError            400, 422   never falls back (our request was invalid)
     │   └── ProviderError              5xx        retried, then falls back
-    │       └── ModelLoadingError      503 with estimated_time
+    │       ├── ModelLoadingError      503 with estimated_time
+    │       └── GenerationFailedError             a media job ended as failed
     ├── MalformedResponseError                    the server's answer could not be understood
+    │   └── ConversationError                     a HuggingChat answer could not be understood
     ├── TimeoutError                              connect/read timeout (after retries)
+    │   └── GenerationTimeoutError                a media job did not finish in time
+    ├── DownloadError                             a generated file could not be fetched
+    │   ├── UnsafeURLError                        a URL that is not https:, data: or the router
+    │   └── DownloadTooLargeError                 over max_download_bytes
     ├── ConnectionError                           network failure (after retries)
     ├── StreamInterruptedError                    a stream broke after text was delivered
     └── AllProvidersFailedError                   every attempt of the plan failed
@@ -40,6 +47,11 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConnectionError",
+    "ConversationError",
+    "DownloadError",
+    "DownloadTooLargeError",
+    "GenerationFailedError",
+    "GenerationTimeoutError",
     "HFRouterError",
     "InputTooLongError",
     "InvalidInputError",
@@ -55,6 +67,7 @@ __all__ = [
     "RateLimitError",
     "StreamInterruptedError",
     "TimeoutError",
+    "UnsafeURLError",
 ]
 
 _MAX_MESSAGE = 500
@@ -273,6 +286,64 @@ class StreamInterruptedError(HFRouterError):
     ) -> None:
         self.partial_text = partial_text
         self.partial_reasoning = partial_reasoning
+        super().__init__(message, **kwargs)
+
+
+class GenerationFailedError(ProviderError):
+    """A media generation job ended in a failed state."""
+
+    default_hint = "Try again, change the prompt, or pick another provider with ':<provider>'."
+
+    def __init__(self, message: str, *, job_id: str | None = None, **kwargs: Any) -> None:
+        self.job_id = job_id
+        super().__init__(message, **kwargs)
+
+
+class GenerationTimeoutError(TimeoutError):
+    """A media generation job did not finish within the polling timeout."""
+
+    default_hint = "Raise poll_timeout, try again later, or pick another provider."
+
+    def __init__(self, message: str, *, job_id: str | None = None, **kwargs: Any) -> None:
+        self.job_id = job_id
+        super().__init__(message, **kwargs)
+
+
+class DownloadError(HFRouterError):
+    """A generated file could not be downloaded."""
+
+    default_hint = "Retry the generation; if it persists, report the provider's output URL."
+
+    def __init__(self, message: str, *, url: str | None = None, **kwargs: Any) -> None:
+        self.url = url
+        super().__init__(message, **kwargs)
+
+
+class UnsafeURLError(DownloadError):
+    """A server pointed at a URL that is not https:, data: or the configured router host."""
+
+    default_hint = (
+        "hf_router only downloads https:, data: and router URLs; the file was not fetched."
+    )
+
+
+class DownloadTooLargeError(DownloadError):
+    """A download exceeded ``max_download_bytes``; the partial file was removed."""
+
+    default_hint = "Raise max_download_bytes if you expect files this large."
+
+    def __init__(self, message: str, *, limit: int | None = None, **kwargs: Any) -> None:
+        self.limit = limit
+        super().__init__(message, **kwargs)
+
+
+class ConversationError(MalformedResponseError):
+    """A HuggingChat conversation answer could not be understood."""
+
+    default_hint = "HuggingChat's web API may have changed; retry, or start a new conversation."
+
+    def __init__(self, message: str, *, conversation_id: str | None = None, **kwargs: Any) -> None:
+        self.conversation_id = conversation_id
         super().__init__(message, **kwargs)
 
 
