@@ -214,6 +214,15 @@ def _content_text(content: Any) -> str:
     return str(content)
 
 
+def _reasoning(delta: Mapping[str, Any], out: list[Event]) -> None:
+    """Reasoning text under any of the field names providers use."""
+    reasoning = (
+        delta.get("reasoning_content") or delta.get("reasoning") or delta.get("reasoning_text")
+    )
+    if reasoning and isinstance(reasoning, str):
+        out.append(ReasoningDelta(reasoning))
+
+
 def in_band_error(error: Any, *, model: str | None, provider: str | None) -> HFRouterError:
     """An ``{"error": ...}`` object received inside a 200 response."""
     status = None
@@ -294,13 +303,7 @@ class ChatStreamDecoder:
         if choices:
             choice = choices[0]
             delta = choice.get("delta") or choice.get("message") or {}
-            reasoning = (
-                delta.get("reasoning_content")
-                or delta.get("reasoning")
-                or delta.get("reasoning_text")
-            )
-            if reasoning and isinstance(reasoning, str):
-                out.append(ReasoningDelta(reasoning))
+            _reasoning(delta, out)
             content = delta.get("content")
             if content:
                 text = content if isinstance(content, str) else _content_text(content)
@@ -341,13 +344,7 @@ class ChatStreamDecoder:
         choice = choices[0]
         message = choice.get("message") or {}
         out: list[Event] = []
-        reasoning = (
-            message.get("reasoning_content")
-            or message.get("reasoning")
-            or message.get("reasoning_text")
-        )
-        if reasoning and isinstance(reasoning, str):
-            out.append(ReasoningDelta(reasoning))
+        _reasoning(message, out)
         text = _content_text(message.get("content"))
         if text:
             self._think.feed(text, out)
