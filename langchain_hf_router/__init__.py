@@ -28,7 +28,12 @@ _EXPORTS = {
     "get_sources_callback": "callbacks",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "HFMediaTool",
+    "HuggingChatSearchRetriever",
+    "HuggingChatSourcesCallbackHandler",
+    "get_sources_callback",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -20,15 +20,16 @@ except ImportError as exc:  # pragma: no cover - exercised in a venv without Lla
 if TYPE_CHECKING:
     from .events import SourcesEvent
     from .retrievers import HuggingChatRetriever
-    from .tools import HFMediaToolSpec
+    from .tools import HFMediaToolSpec, MediaToolOutput
 
 _EXPORTS = {
     "HFMediaToolSpec": "tools",
+    "MediaToolOutput": "tools",
     "HuggingChatRetriever": "retrievers",
     "SourcesEvent": "events",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["HFMediaToolSpec", "HuggingChatRetriever", "MediaToolOutput", "SourcesEvent"]
 
 
 def __getattr__(name: str) -> Any:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,15 +17,20 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._faults import FaultPlan, error_event, model_not_supported, parse_spec, unauthorized
+from ._common import INVALID as _INVALID
+from ._common import JSON_KEY as _JSON_KEY
+from ._common import LOG_KEY, has_token, scenario_items
+from ._common import dumps as _dumps
+from ._common import json_response as _json
+from ._control import control
+from ._faults import CHAT_ITEMS, FaultPlan, error_event, model_not_supported, unauthorized
+from ._huggingchat_routes import HUGGINGCHAT_ROUTES
+from ._media_routes import MEDIA_ROUTES
 from ._model import Completion, complete
-from ._state import EmulatorState, ModelSpec, build_model, is_model_id
+from ._state import EmulatorState, ModelSpec, is_model_id
 
 __all__ = ["DeliberateDrop", "create_app", "install_log_filter"]
 
-_JSON_KEY = "hf_emu.json"
-_INVALID = object()
-_TOKEN_RE = re.compile(r"Bearer hf_\S+")
 _POLICIES = frozenset({"fastest", "cheapest", "preferred"})
 _SSE = "text/event-stream"
 _CHUNK_TAIL = b',"logprobs":null,"finish_reason":null}]}\n\n'
@@ -53,14 +57,6 @@ def install_log_filter() -> None:
     logger = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, _DropFilter) for f in logger.filters):
         logger.addFilter(_DropFilter())
-
-
-def _dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
-
-
-def _json(value: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(_dumps(value), status, dict(headers or {}), media_type="application/json")
 
 
 class _Front:
@@ -90,12 +86,13 @@ class _Front:
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         query = scope.get("query_string", b"").decode("latin-1")
         logged = None if parsed is _INVALID else parsed
-        self.state.record(scope["method"], scope["path"], query, headers, logged)
+        entry = self.state.record(scope["method"], scope["path"], query, headers, logged)
         interaction = self.state.cassettes.take(scope["method"], scope["path"])
         if interaction is not None:
             await interaction.response()(scope, receive, send)
             return
         scope[_JSON_KEY] = parsed
+        scope[LOG_KEY] = entry
         sent = False
 
         async def replay() -> Message:
@@ -271,15 +268,15 @@ async def _chat(request: Request) -> Response:
     data = request.scope.get(_JSON_KEY, _INVALID)
     route = _route(state, data, request.path_params.get("provider"))
     headers = route.headers()
-    if not _TOKEN_RE.fullmatch(request.headers.get("authorization", "").strip()):
+    if not has_token(request):
         return unauthorized(headers)
     if route.error is not None or route.model is None or route.provider is None:
         return route.error or _json({"error": "unroutable request"}, 400, headers)
     try:
-        items = parse_spec(request.headers.get("x-emulator-scenario", ""))
+        items = scenario_items(request)
     except ValueError as exc:
         return _json({"error": f"Invalid X-Emulator-Scenario: {exc}"}, 400, headers)
-    items.extend(state.faults.take(route.model.model_id, route.provider))
+    items.extend(state.faults.take(route.model.model_id, route.provider, only=CHAT_ITEMS))
     plan = FaultPlan.from_items(items)
     if plan.answer is not None:
         if plan.slow_first_token:
@@ -309,7 +306,8 @@ async def _chat(request: Request) -> Response:
 
 async def _list_models(request: Request) -> Response:
     state: EmulatorState = request.app.state.emulator
-    data = [spec.openai_entry() for spec in state.models.values()]
+    models = state.models.values()
+    data = [s.openai_entry() for s in models if s.pipeline_tag() == "text-generation"]
     return _json({"object": "list", "data": data})
 
 
@@ -323,49 +321,10 @@ async def _hub_model(request: Request) -> Response:
     expand = set(query.getlist("expand[]")) | set(query.getlist("expand"))
     body: dict[str, Any] = {"_id": spec.hub_id(), "id": spec.model_id}
     if not expand or "pipeline_tag" in expand:
-        body["pipeline_tag"] = "text-generation"
+        body["pipeline_tag"] = spec.pipeline_tag()
     if "inferenceProviderMapping" in expand:
         body["inferenceProviderMapping"] = spec.mapping()
     return _json(body)
-
-
-async def _control_body(request: Request) -> dict[str, Any]:
-    try:
-        data = json.loads(await request.body() or b"{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-async def _control(request: Request) -> Response:
-    state: EmulatorState = request.app.state.emulator
-    what, method = request.path_params["what"], request.method
-    try:
-        if what == "requests" and method == "GET":
-            return _json(state.log)
-        if what == "requests" and method == "DELETE":
-            state.log.clear()
-        elif what == "reset" and method == "POST":
-            state.reset()
-        elif what == "faults" and method == "DELETE":
-            state.faults.clear()
-        elif what == "faults" and method == "POST":
-            data = await _control_body(request)
-            keys = ("model", "provider", "times")
-            state.faults.add(str(data.get("spec", "")), **{k: data.get(k) for k in keys})
-        elif what == "models" and method == "POST":
-            spec = build_model(**await _control_body(request))
-            state.models[spec.model_id] = spec
-        elif what == "cassettes" and method == "POST":
-            path = (await _control_body(request)).get("path")
-            return _json({"interactions": state.cassettes.load(str(path))})
-        elif what == "health" and method == "GET":
-            pass
-        else:
-            return _json({"error": f"no control endpoint {method} /_emulator/{what}"}, 404)
-    except (TypeError, ValueError, OSError) as exc:
-        return _json({"error": str(exc)}, 400)
-    return _json({"ok": True})
 
 
 def create_app(state: EmulatorState | None = None) -> Starlette:
@@ -375,7 +334,9 @@ def create_app(state: EmulatorState | None = None) -> Starlette:
         Route("/{provider}/v1/chat/completions", _chat, methods=["POST"]),
         Route("/v1/models", _list_models, methods=["GET"]),
         Route("/api/models/{org}/{name}", _hub_model, methods=["GET"]),
-        Route("/_emulator/{what}", _control, methods=["GET", "POST", "DELETE"]),
+        Route("/_emulator/{what}", control, methods=["GET", "POST", "DELETE"]),
+        *MEDIA_ROUTES,
+        *HUGGINGCHAT_ROUTES,
     ]
     state = state or EmulatorState()
     app = Starlette(routes=routes, middleware=[Middleware(_Front, state=state)])

@@ -10,6 +10,11 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 __all__ = [
+    "CHAT_ASK_ITEMS",
+    "CHAT_AUTH_ITEMS",
+    "CHAT_CREATE_ITEMS",
+    "CHAT_ITEMS",
+    "MEDIA_ITEMS",
     "FaultItem",
     "FaultPlan",
     "FaultRegistry",
@@ -22,21 +27,38 @@ __all__ = [
 FaultItem = tuple[str, float | None]
 
 # Items that replace the answer with a canned response.
-_ANSWER_ITEMS = frozenset(
-    {"401", "402", "403", "404", "422", "429", "500", "502", "503", "504"}
-    | {"model_not_supported", "html_error", "invalid_json"}
+_STATUS_ITEMS = frozenset(
+    {"400", "401", "402", "403", "404", "422", "429", "500", "502", "503", "504"}
 )
-_FLAG_ITEMS = frozenset({"malformed_sse", "end_without_done", "midstream_error", "json_stream"})
+_ANSWER_ITEMS = _STATUS_ITEMS | {"model_not_supported", "html_error", "invalid_json"}
+_CHAT_FLAGS = frozenset({"malformed_sse", "end_without_done", "midstream_error", "json_stream"})
+_MEDIA_FLAGS = frozenset({"never_finish", "insecure_url", "job_failed"})
+_HUGGINGCHAT_FLAGS = frozenset(
+    {"chat_401", "unknown_model", "no_final_answer", "garbage_lines", "status_error"}
+    | {"sources_2023", "sources_2024"}
+)
+_FLAG_ITEMS = _CHAT_FLAGS | _MEDIA_FLAGS | _HUGGINGCHAT_FLAGS
 # item -> (its parameter name, integer-valued?); written "item=V", or "item:param=V" for 429/503
 _VALUE_ITEMS: dict[str, tuple[str, bool]] = {
     "cut_after": ("cut_after", True),
     "slow_first_token": ("slow_first_token", False),
     "slow_tokens": ("slow_tokens", False),
     "length": ("length", True),
+    "oversized": ("oversized", True),
     "429": ("retry_after", False),
     "503": ("estimated_time", False),
 }
 _OPTIONAL_VALUE = frozenset({"429", "503"})
+_TIMING = frozenset({"slow_first_token", "slow_tokens"})
+
+# Which items each kind of route honours (a rule with none of them is not used up there).
+CHAT_ITEMS = _ANSWER_ITEMS | _CHAT_FLAGS | {"cut_after", "length"} | _TIMING
+MEDIA_ITEMS = _ANSWER_ITEMS | _MEDIA_FLAGS | {"oversized", "slow_first_token"}
+CHAT_AUTH_ITEMS = frozenset({"401", "chat_401"})
+CHAT_CREATE_ITEMS = CHAT_AUTH_ITEMS | {"unknown_model"}
+CHAT_ASK_ITEMS = (
+    _STATUS_ITEMS | (_HUGGINGCHAT_FLAGS - {"unknown_model"}) | {"slow_tokens", "slow_first_token"}
+)
 
 
 def _parse_item(item: str) -> FaultItem:
@@ -87,6 +109,17 @@ class FaultPlan:
     slow_first_token: float = 0.0
     slow_tokens: float = 0.0
     length: int | None = None
+    never_finish: bool = False
+    insecure_url: bool = False
+    job_failed: bool = False
+    oversized: int | None = None
+    chat_401: bool = False
+    unknown_model: bool = False
+    no_final_answer: bool = False
+    garbage_lines: bool = False
+    status_error: bool = False
+    sources_2023: bool = False
+    sources_2024: bool = False
 
     @classmethod
     def from_items(cls, items: Iterable[FaultItem]) -> FaultPlan:
@@ -102,7 +135,7 @@ class FaultPlan:
                         plan.estimated_time = value
             elif name in _FLAG_ITEMS:
                 setattr(plan, name, True)
-            elif name in ("cut_after", "length"):
+            elif name in ("cut_after", "length", "oversized"):
                 setattr(plan, name, int(value or 0))
             else:
                 setattr(plan, name, float(value or 0.0))
@@ -137,6 +170,7 @@ class FaultPlan:
 
 
 _MESSAGES = {
+    "400": "Bad request: the provider rejected the input for model {model}.",
     "402": "You have exceeded your monthly included credits for Inference Providers. "
     "Subscribe to PRO to get 20x more monthly included credits.",
     "403": "Access to model {model} is restricted. You must have access to it and be "
@@ -210,17 +244,26 @@ class FaultRegistry:
             raise ValueError(f"times must be a non-negative integer or None, got {times!r}")
         self.rules.append(_Rule(items, model, provider, None if times is None else int(times)))
 
-    def take(self, model: str, provider: str) -> list[FaultItem]:
-        """The items of every rule matching this request, using up one of each rule's ``times``."""
+    def take(
+        self, model: str | None, provider: str | None, only: frozenset[str] | None = None
+    ) -> list[FaultItem]:
+        """The items of every rule matching this request, using up one of each rule's ``times``.
+
+        With ``only``, just those items count: a rule holding none of them is neither applied
+        nor used up (so a HuggingChat fault is not spent by the create-conversation call).
+        """
         items: list[FaultItem] = []
         for rule in self.rules:
             if rule.model not in (None, model) or rule.provider not in (None, provider):
+                continue
+            wanted = [i for i in rule.items if only is None or i[0] in only]
+            if not wanted:
                 continue
             if rule.remaining is not None:
                 if rule.remaining <= 0:
                     continue
                 rule.remaining -= 1
-            items.extend(rule.items)
+            items.extend(wanted)
         return items
 
     def clear(self) -> None:

@@ -293,3 +293,37 @@ class RouterEmulator:
         """Load a vcrpy YAML cassette for replay; returns the number of interactions."""
         result = self._control("POST", "cassettes", {"path": str(Path(path).resolve())})
         return int(result["interactions"])
+
+    # -- media -------------------------------------------------------------------------------
+    def configure_media(self, polls: int = 1) -> None:
+        """Set how many polls a new media job needs before it finishes (default 1: the first
+        poll answers completed; 0 finishes before any poll). ``ValueError`` if negative."""
+        self._control("POST", "media", {"polls": polls})
+
+    @property
+    def jobs(self) -> list[dict[str, Any]]:
+        """The media jobs (oldest first): ``{"id", "provider", "model", "provider_model",
+        "kind", "prompt", "status", "polls", "polls_needed", "file", "input"}``."""
+        return list(self._control("GET", "jobs"))
+
+    # -- HuggingChat -------------------------------------------------------------------------
+    def add_chat_model(
+        self,
+        model: str,
+        web_search_form: str = "2024",
+        reasoning: bool | None = None,
+    ) -> None:
+        """Make ``model`` a known HuggingChat model (or reconfigure it).
+
+        ``web_search_form``: ``"2024"`` (``subtype`` updates, ``context`` snippets) or
+        ``"2023"`` (``messageType`` updates, ``text`` snippets). ``reasoning``: ``None`` (by
+        name: ids containing ``R1``/``reason``), ``True`` or ``False``. ``ValueError`` if invalid.
+        """
+        payload = {"model": model, "web_search_form": web_search_form, "reasoning": reasoning}
+        self._control("POST", "chat_models", payload)
+
+    @property
+    def conversations(self) -> list[dict[str, Any]]:
+        """The HuggingChat conversations (oldest first): ``{"id", "model", "title",
+        "preprompt", "messages": [{"id", "from", "content", "files"}], "files": [sha, ...]}``."""
+        return list(self._control("GET", "conversations"))

@@ -12,6 +12,8 @@ from typing import Any
 
 from ._cassettes import CassetteStore
 from ._faults import FaultRegistry
+from ._huggingchat_model import HuggingChatStore
+from ._media_state import DEFAULT_MEDIA_MODELS, MEDIA_TASKS, MediaStore
 
 __all__ = ["EmulatorState", "LoggedRequest", "ModelSpec", "ProviderEntry", "is_model_id"]
 
@@ -27,6 +29,7 @@ _PRICING: dict[str, dict[str, float]] = {
     "nebius": {"input": 0.13, "output": 0.40},
     "novita": {"input": 0.20, "output": 0.60},
 }
+_COOKIE_RE = re.compile(r"(\bhf-chat=)[^;]*")
 _MODEL_ID_RE = re.compile(r"[A-Za-z0-9][\w.\-]*/[\w.\-]+")
 _REASONING_NAME_RE = re.compile(r"r1|reason", re.IGNORECASE)
 _CREATED = 1_735_689_600  # 2025-01-01T00:00:00Z, a fixed "created" for /v1/models
@@ -64,6 +67,10 @@ class ModelSpec:
     def provider(self, name: str) -> ProviderEntry | None:
         """The entry for provider ``name``, if the model has it."""
         return next((p for p in self.providers if p.provider == name), None)
+
+    def pipeline_tag(self) -> str:
+        """``text-to-image``/``text-to-video`` for media models, else ``text-generation``."""
+        return next((p.task for p in self.providers if p.task in MEDIA_TASKS), "text-generation")
 
     def hub_id(self) -> str:
         """A stable fake 24-hex-digit Hub ``_id``."""
@@ -174,7 +181,9 @@ class LoggedRequest:
     """One request the emulator received (control endpoints excluded).
 
     ``json`` is the parsed JSON body (``None`` when absent or not JSON); ``headers`` has
-    lower-case names and the ``authorization`` value masked (``Bearer hf_***``).
+    lower-case names and the ``authorization`` value masked (``Bearer hf_***``), as is the
+    ``hf-chat`` cookie (``hf-chat=***``). ``files``: the file names of a multipart request's
+    ``files`` parts (HuggingChat asks, whose ``json`` is the parsed ``data`` part).
     """
 
     method: str
@@ -183,6 +192,7 @@ class LoggedRequest:
     headers: dict[str, str]
     json: Any
     time: float
+    files: list[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LoggedRequest:
@@ -194,6 +204,7 @@ class LoggedRequest:
             headers=dict(data.get("headers") or {}),
             json=data.get("json"),
             time=float(data.get("time", 0.0)),
+            files=list(data.get("files") or []),
         )
 
 
@@ -208,18 +219,32 @@ def mask_authorization(value: str) -> str:
 
 @dataclass
 class EmulatorState:
-    """Everything a reset clears: models, faults, cassettes, the log and the id counters."""
+    """Everything a reset clears: models, faults, cassettes, the log, media jobs and files,
+    HuggingChat conversations and the id counters."""
 
     models: dict[str, ModelSpec] = field(default_factory=dict)
+    media: MediaStore = field(default_factory=MediaStore)
+    huggingchat: HuggingChatStore = field(default_factory=HuggingChatStore)
     faults: FaultRegistry = field(default_factory=FaultRegistry)
     cassettes: CassetteStore = field(default_factory=CassetteStore)
     log: list[dict[str, Any]] = field(default_factory=list)
     _completion_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _call_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
+    def __post_init__(self) -> None:
+        self.install_media_models()
+
+    def install_media_models(self) -> None:
+        """Register the built-in media models (see ``DEFAULT_MEDIA_MODELS``)."""
+        for model_id, task, ids in DEFAULT_MEDIA_MODELS:
+            self.models[model_id] = build_model(model_id, list(ids), task=task, provider_ids=ids)
+
     def reset(self) -> None:
         """Back to a fresh emulator."""
+        self.media.reset()
+        self.huggingchat.reset()
         self.models.clear()
+        self.install_media_models()
         self.faults.clear()
         self.cassettes.clear()
         self.log.clear()
@@ -251,20 +276,22 @@ class EmulatorState:
 
     def record(
         self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]], body: Any
-    ) -> None:
-        """Append a request to the log, masking the authorization header."""
+    ) -> dict[str, Any]:
+        """Append a request to the log (masking the authorization header) and return the entry."""
         stored: dict[str, str] = {}
         for name, value in headers:
             if name == "authorization":
                 value = mask_authorization(value)
+            elif name == "cookie":
+                value = _COOKIE_RE.sub(r"\1***", value)
             stored[name] = f"{stored[name]}, {value}" if name in stored else value
-        self.log.append(
-            {
-                "method": method,
-                "path": path,
-                "query": query,
-                "headers": stored,
-                "json": body,
-                "time": time.time(),
-            }
-        )
+        entry = {
+            "method": method,
+            "path": path,
+            "query": query,
+            "headers": stored,
+            "json": body,
+            "time": time.time(),
+        }
+        self.log.append(entry)
+        return entry
