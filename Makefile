@@ -31,7 +31,7 @@ llama-server: $(STAMP_LLAMA)
 
 demo: $(STAMP_DEV)
 	$(PY) examples/quickstart.py
-	$(PY) examples/media_generation.py
+	$(PY) examples/media_tool.py
 	$(PY) examples/web_search_sources.py
 
 test: $(STAMP_DEV) $(STAMP_LLAMA)

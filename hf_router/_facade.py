@@ -3,8 +3,6 @@ classmethods, as a thin wrapper over :class:`~hf_router.RouterClient`."""
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar
 
@@ -18,6 +16,7 @@ from ._models import (
     DEFAULT_VISION_MODELS,
     resolve_model,
 )
+from ._pool import ClientPool, secret_digest
 from .events import Event, TextDelta
 
 __all__ = ["HuggingFaceAPI"]
@@ -43,29 +42,23 @@ class HuggingFaceAPI:
     provider_mapping: ClassVar[dict[str, dict[str, dict[str, Any]]]] = {}
     models: ClassVar[list[str]] = []
 
-    _clients: ClassVar[dict[tuple[str | None, str | None], RouterClient]] = {}
-    _clients_lock: ClassVar[threading.Lock] = threading.Lock()
+    _clients: ClassVar[ClientPool[RouterClient]] = ClientPool()
 
     @classmethod
     def _client(cls, api_key: str | None = None, api_base: str | None = None) -> RouterClient:
         token = find_token(api_key)
-        # Clients are keyed by a digest of the token, never the token itself.
-        digest = hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else None
-        key = (api_base, digest)
-        with cls._clients_lock:
-            client = cls._clients.get(key)
-            if client is None:
-                client = RouterClient(
-                    token or None,
-                    base_url=api_base,
-                    use_hub_mapping=None if api_base is None else False,
-                    fallback_models=() if api_base else cls.fallback_models,
-                    model_aliases=cls.model_aliases,
-                    default_model=cls.default_model,
-                    default_vision_model=cls.default_vision_model,
-                )
-                cls._clients[key] = client
-        return client
+        return cls._clients.get_or_create(
+            (api_base, secret_digest(token)),
+            lambda: RouterClient(
+                token or None,
+                base_url=api_base,
+                use_hub_mapping=None if api_base is None else False,
+                fallback_models=() if api_base else cls.fallback_models,
+                model_aliases=cls.model_aliases,
+                default_model=cls.default_model,
+                default_vision_model=cls.default_vision_model,
+            ),
+        )
 
     @classmethod
     def get_model(cls, model: str, *, has_images: bool = False, **kwargs: Any) -> str:

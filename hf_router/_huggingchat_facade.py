@@ -3,10 +3,8 @@ as a thin wrapper over :class:`~hf_router.HuggingChatClient`."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -14,6 +12,7 @@ from ._config import DEFAULT_CHAT_URL, ENV_CHAT_URL, Secret
 from ._huggingchat import HuggingChatClient
 from ._huggingchat_wire import COOKIE_NAME, DEFAULT_CHAT_MODEL, Conversation, resolve_cookies
 from ._models import resolve_model
+from ._pool import ClientPool, secret_digest
 from .events import Event, TextDelta
 
 __all__ = ["HuggingChat"]
@@ -86,8 +85,7 @@ class HuggingChat:
     }
     models: ClassVar[list[str]] = []
 
-    _clients: ClassVar[dict[tuple[str, str | None], HuggingChatClient]] = {}
-    _clients_lock: ClassVar[threading.Lock] = threading.Lock()
+    _clients: ClassVar[ClientPool[HuggingChatClient]] = ClientPool()
 
     @classmethod
     def _client(
@@ -103,16 +101,13 @@ class HuggingChat:
             header = key if "=" in key else f"{COOKIE_NAME}={key}"
         found = resolve_cookies(cookies, header)
         joined = "; ".join(f"{k}={v}" for k, v in sorted(found.items()))
-        digest = hashlib.sha256(joined.encode()).hexdigest() if found else None
         base_url = (os.environ.get(ENV_CHAT_URL) or cls.url).rstrip("/")
-        with cls._clients_lock:
-            client = cls._clients.get((base_url, digest))
-            if client is None:
-                client = HuggingChatClient(
-                    cookies=found, base_url=base_url, default_model=cls.default_model
-                )
-                cls._clients[(base_url, digest)] = client
-        return client
+        return cls._clients.get_or_create(
+            (base_url, secret_digest(joined)),
+            lambda: HuggingChatClient(
+                cookies=found, base_url=base_url, default_model=cls.default_model
+            ),
+        )
 
     @classmethod
     def get_model(cls, model: str | None, *, has_images: bool = False, **kwargs: Any) -> str:

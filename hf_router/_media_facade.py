@@ -3,14 +3,13 @@ classmethods, as a thin wrapper over :class:`~hf_router.MediaClient`."""
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from ._config import DEFAULT_HUB_URL, Secret, find_token, resolve_hub_url
 from ._media import MediaClient, resolve_router_root
 from ._models import parse_model
+from ._pool import ClientPool, secret_digest
 from .errors import InvalidInputError, ModelNotSupportedError
 from .events import Event
 
@@ -64,21 +63,14 @@ class HuggingFaceMedia:
     image_models: ClassVar[list[str]] = []
     video_models: ClassVar[list[str]] = []
 
-    _clients: ClassVar[dict[tuple[Any, ...], MediaClient]] = {}
-    _clients_lock: ClassVar[threading.Lock] = threading.Lock()
+    _clients: ClassVar[ClientPool[MediaClient]] = ClientPool()
 
     @classmethod
     def _client(cls, api_key: str | Secret | None = None, timeout: float = 0) -> MediaClient:
         token = find_token(api_key)
-        # Clients are keyed by a digest of the token, never the token itself.
-        digest = hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else None
-        key = (digest, resolve_router_root(), resolve_hub_url(), timeout or None)
-        with cls._clients_lock:
-            client = cls._clients.get(key)
-            if client is None:
-                extra = {"timeout": float(timeout)} if timeout and timeout > 0 else {}
-                client = cls._clients[key] = MediaClient(token, **extra)
-        return client
+        key = (secret_digest(token), resolve_router_root(), resolve_hub_url(), timeout or None)
+        extra = {"timeout": float(timeout)} if timeout and timeout > 0 else {}
+        return cls._clients.get_or_create(key, lambda: MediaClient(token, **extra))
 
     @classmethod
     def get_models(cls, api_key: str | None = None, **kwargs: Any) -> list[str]:

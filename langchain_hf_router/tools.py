@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from contextlib import aclosing, closing
+from collections.abc import Iterator
+from contextlib import aclosing, closing, contextmanager
 from typing import Any, Literal
 
 from langchain_core.callbacks import (
@@ -25,6 +26,7 @@ from langchain_core.callbacks import (
     adispatch_custom_event,
     dispatch_custom_event,
 )
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, ToolException
 from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
@@ -160,17 +162,20 @@ class HFMediaTool(BaseTool):
         return ["langchain_hf_router", "tools"]
 
     # -- running ---------------------------------------------------------------------------
-    def _request(
+    def _start(
         self, kind: str, model: str | None, n: int, aspect_ratio: str | None
-    ) -> dict[str, Any]:
-        """The core call's arguments: the call's model, else this tool's default for ``kind``."""
-        return {
+    ) -> tuple[dict[str, Any], _Report]:
+        """The core call's arguments (the call's model, else this tool's default for ``kind``)
+        and the report that collects its events."""
+        model = model or (self.video_model if kind == "video" else self.image_model)
+        request = {
             "kind": kind,
-            "model": model or (self.video_model if kind == "video" else self.image_model),
+            "model": model,
             "n": n,
             "aspect_ratio": aspect_ratio,
             "provider": self.provider,
         }
+        return request, _Report(model, kind)
 
     def _run(
         self,
@@ -182,22 +187,10 @@ class HFMediaTool(BaseTool):
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, list[dict[str, Any]]]:
         """Generate synchronously (the core's ``stream_media``)."""
-        request = self._request(kind, model, n, aspect_ratio)
-        report = _Report(request["model"], kind)
-        try:
-            with closing(self._client.stream_media(prompt=prompt, **request)) as events:
-                for event in events:
-                    text = report.add(event)
-                    if run_manager is not None and text:
-                        run_manager.on_text(text + "\n")
-                        if isinstance(event, Status):
-                            dispatch_custom_event(
-                                MEDIA_STATUS_EVENT,
-                                _status_payload(event),
-                                config={"callbacks": run_manager.get_child()},
-                            )
-        except HFRouterError as exc:
-            raise ToolException(str(exc)) from exc
+        request, report = self._start(kind, model, n, aspect_ratio)
+        with _tool_errors(), closing(self._client.stream_media(prompt=prompt, **request)) as events:
+            for event in events:
+                _notify(run_manager, event, report.add(event))
         return report.result()
 
     async def _arun(
@@ -210,23 +203,41 @@ class HFMediaTool(BaseTool):
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, list[dict[str, Any]]]:
         """Generate asynchronously (the core's ``astream_media``; no thread pool)."""
-        request = self._request(kind, model, n, aspect_ratio)
-        report = _Report(request["model"], kind)
-        try:
+        request, report = self._start(kind, model, n, aspect_ratio)
+        with _tool_errors():
             async with aclosing(self._client.astream_media(prompt=prompt, **request)) as events:
                 async for event in events:
-                    text = report.add(event)
-                    if run_manager is not None and text:
-                        await run_manager.on_text(text + "\n")
-                        if isinstance(event, Status):
-                            await adispatch_custom_event(
-                                MEDIA_STATUS_EVENT,
-                                _status_payload(event),
-                                config={"callbacks": run_manager.get_child()},
-                            )
-        except HFRouterError as exc:
-            raise ToolException(str(exc)) from exc
+                    await _anotify(run_manager, event, report.add(event))
         return report.result()
+
+
+@contextmanager
+def _tool_errors() -> Iterator[None]:
+    """Re-raise the core's errors as ``ToolException`` (the error is its ``__cause__``)."""
+    try:
+        yield
+    except HFRouterError as exc:
+        raise ToolException(str(exc)) from exc
+
+
+def _notify(run_manager: CallbackManagerForToolRun | None, event: object, text: str) -> None:
+    """Hand a progress line to ``on_text`` and, for a ``Status``, the custom event."""
+    if run_manager is not None and text:
+        run_manager.on_text(text + "\n")
+        if isinstance(event, Status):
+            config: RunnableConfig = {"callbacks": run_manager.get_child()}
+            dispatch_custom_event(MEDIA_STATUS_EVENT, _status_payload(event), config=config)
+
+
+async def _anotify(
+    run_manager: AsyncCallbackManagerForToolRun | None, event: object, text: str
+) -> None:
+    """Async twin of :func:`_notify`."""
+    if run_manager is not None and text:
+        await run_manager.on_text(text + "\n")
+        if isinstance(event, Status):
+            config: RunnableConfig = {"callbacks": run_manager.get_child()}
+            await adispatch_custom_event(MEDIA_STATUS_EVENT, _status_payload(event), config=config)
 
 
 def _status_payload(event: Status) -> dict[str, Any]:

@@ -302,30 +302,36 @@ class HFMediaToolSpec(BaseToolSpec):
         mapping = {**self.tool_metadata(), **(func_to_metadata_mapping or {})}
         return super().to_tool_list(spec_functions, mapping)
 
-    def _target(self, kind: MediaKind, model: str | None) -> tuple[str, str | None]:
-        """The model to call and the provider to pin (none when the model names one)."""
+    def _start(
+        self, kind: MediaKind, prompt: str, aspect_ratio: str | None, n: int, model: str | None
+    ) -> tuple[dict[str, Any], _Collector]:
+        """The core call's arguments (the call's model, else this spec's default for ``kind``;
+        the pinned provider unless the model names one) and the collector for its events."""
         model_id = model or (self.image_model if kind == "image" else self.video_model)
-        return model_id, (None if ":" in model_id else self.provider)
+        provider = None if ":" in model_id else self.provider
+        request = {
+            "kind": kind,
+            "model": model_id,
+            "prompt": prompt,
+            "n": n,
+            "aspect_ratio": aspect_ratio,
+            "provider": provider,
+        }
+        return request, _Collector(kind, model_id)
 
     def _run(
         self, kind: MediaKind, prompt: str, aspect_ratio: str | None, n: int, model: str | None
     ) -> MediaToolOutput:
-        model_id, provider = self._target(kind, model)
-        collector = _Collector(kind, model_id)
-        for event in self._client.stream_media(
-            kind, model_id, prompt, n=n, aspect_ratio=aspect_ratio, provider=provider
-        ):
+        request, collector = self._start(kind, prompt, aspect_ratio, n, model)
+        for event in self._client.stream_media(**request):
             collector.add(event)
         return collector.output()
 
     async def _arun(
         self, kind: MediaKind, prompt: str, aspect_ratio: str | None, n: int, model: str | None
     ) -> MediaToolOutput:
-        model_id, provider = self._target(kind, model)
-        collector = _Collector(kind, model_id)
-        async for event in self._client.astream_media(
-            kind, model_id, prompt, n=n, aspect_ratio=aspect_ratio, provider=provider
-        ):
+        request, collector = self._start(kind, prompt, aspect_ratio, n, model)
+        async for event in self._client.astream_media(**request):
             collector.add(event)
         return collector.output()
 

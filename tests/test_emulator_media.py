@@ -480,3 +480,36 @@ def test_insecure_url_and_oversized(emulator: RouterEmulator) -> None:
         {"X-Emulator-Scenario": "oversized=100000"},
     )
     assert len(raw.content) == 100000
+
+
+def test_insecure_redirect(emulator: RouterEmulator) -> None:
+    answer = post(
+        emulator,
+        "/fal-ai/fal-ai/flux/dev",
+        {"prompt": "x"},
+        {"X-Emulator-Scenario": "insecure_redirect"},
+    ).json()
+    url = answer["images"][0]["url"]
+    assert url.startswith(emulator.url + "/files/image-")  # the router host: allowed
+    name = url.rsplit("/", 1)[1]
+    download = httpx.get(url)  # httpx does not follow redirects unless asked
+    assert download.status_code == 302
+    assert download.headers["location"] == f"http://files.example.invalid/{name}"
+    assert download.content == b""
+    emulator.set_fault("insecure_redirect", provider="replicate")
+    prediction = post(
+        emulator,
+        "/replicate/v1/models/wan-video/wan-2.1-t2v-480p/predictions",
+        {"input": {"prompt": "x"}},
+        {"Prefer": "wait"},
+    ).json()
+    assert prediction["status"] == "succeeded"
+    video = prediction["output"]
+    assert video.startswith(emulator.url + "/files/video-")
+    redirect = httpx.get(video)
+    assert redirect.status_code == 302
+    assert redirect.headers["location"] == "http://files.example.invalid/" + video.rsplit("/")[-1]
+    # without the fault the same route serves the bytes
+    plain = post(emulator, "/fal-ai/fal-ai/flux/dev", {"prompt": "x"}).json()["images"][0]["url"]
+    served = httpx.get(plain)
+    assert served.status_code == 200 and served.content[:8] == b"\x89PNG\r\n\x1a\n"

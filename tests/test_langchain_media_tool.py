@@ -1,19 +1,27 @@
-"""``HFMediaTool``: the langchain-tests standard suites and end-to-end runs against the emulator."""
+"""``HFMediaTool``: the langchain-tests standard suites, end-to-end runs against the emulator and
+a real ``create_agent`` loop driven by a scripted chat model."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
+from langchain.agents import create_agent
 from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.load import dumpd, dumps, loads
-from langchain_core.messages import ToolCall, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
 from langchain_core.tools import ToolException
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_tests.integration_tests import ToolsIntegrationTests
 from langchain_tests.unit_tests import ToolsUnitTests
+from pydantic import Field
 
 from hf_router.testing import RouterEmulator
 from langchain_hf_router import HFMediaTool
@@ -305,3 +313,103 @@ def test_invalid_argument_is_reported_to_the_model(emulator, tmp_path):
     assert msg.status == "error"
     assert "aspect_ratio='banana'" in msg.content
     assert not [r for r in emulator.requests if r.method == "POST"]  # nothing was sent
+
+
+# -- a real agent loop -----------------------------------------------------------------------
+
+
+class _ScriptedChatModel(BaseChatModel):
+    """A chat model that decides to draw: its first answer calls ``hf_media_generation`` (when
+    the agent bound that tool), its answer to the ToolMessage quotes what the tool said."""
+
+    calls: list[dict[str, Any]] = Field(default_factory=list)  # what each call was given
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted-test-chat"
+
+    def bind_tools(
+        self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        specs = [convert_to_openai_tool(t) for t in tools]
+        return self.bind(tools=specs, tool_choice=tool_choice, **kwargs)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        names = [spec["function"]["name"] for spec in kwargs.get("tools") or []]
+        self.calls.append({"messages": list(messages), "tools": names})
+        last = messages[-1]
+        if isinstance(last, ToolMessage):
+            message = AIMessage(content=f'Here is your picture. The tool said: "{last.content}"')
+        elif "hf_media_generation" in names:
+            call = ToolCall(
+                name="hf_media_generation",
+                args={"prompt": "a red fox", "kind": "image"},
+                id="call_fox",
+                type="tool_call",
+            )
+            message = AIMessage(content="", tool_calls=[call])
+        else:
+            message = AIMessage(content="I have no drawing tool.")
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def _check_agent_run(result: dict[str, Any], model: _ScriptedChatModel, emulator, tmp_path):
+    messages = result["messages"]
+    assert [type(m).__name__ for m in messages] == [
+        "HumanMessage",
+        "AIMessage",
+        "ToolMessage",
+        "AIMessage",
+    ]
+    # the model was offered the tool, asked for it, then saw its answer
+    assert len(model.calls) == 2
+    assert model.calls[0]["tools"] == ["hf_media_generation"]
+    assert isinstance(model.calls[1]["messages"][-1], ToolMessage)
+    [tool_msg] = [m for m in messages if isinstance(m, ToolMessage)]
+    assert tool_msg.status == "success"
+    assert (tool_msg.name, tool_msg.tool_call_id) == ("hf_media_generation", "call_fox")
+    # the artifact list reached the ToolMessage
+    assert isinstance(tool_msg.artifact, list) and len(tool_msg.artifact) == 1
+    item = tool_msg.artifact[0]
+    assert (item["kind"], item["mime_type"], item["prompt"]) == ("image", "image/png", "a red fox")
+    path = Path(item["path"])
+    assert path.suffix == ".png" and path.parent == tmp_path
+    assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert list(tmp_path.iterdir()) == [path]
+    assert str(path) in tool_msg.content
+    assert tool_msg.content.startswith(f"Saved 1 image to {path} ")
+    # the final answer quotes the tool and so names the path
+    final = messages[-1]
+    assert isinstance(final, AIMessage) and not final.tool_calls
+    assert tool_msg.content in final.content and str(path) in final.content
+    [submit] = [r for r in emulator.requests if r.method == "POST"]
+    assert submit.json["prompt"] == "a red fox"
+
+
+def _make_agent(emulator: RouterEmulator, tmp_path: Path) -> tuple[Any, _ScriptedChatModel]:
+    model = _ScriptedChatModel()
+    tool = HFMediaTool(
+        api_key="hf_test",
+        base_url=emulator.url,
+        hub_url=emulator.hub_url,
+        output_dir=str(tmp_path),
+    )
+    return create_agent(model, [tool], system_prompt="You can draw pictures."), model
+
+
+def test_agent_draws_and_gets_the_path_back(emulator, tmp_path):
+    agent, model = _make_agent(emulator, tmp_path)
+    result = agent.invoke({"messages": [HumanMessage("Please draw a red fox.")]})
+    _check_agent_run(result, model, emulator, tmp_path)
+
+
+async def test_agent_draws_and_gets_the_path_back_async(emulator, tmp_path):
+    agent, model = _make_agent(emulator, tmp_path)
+    result = await agent.ainvoke({"messages": [HumanMessage("Please draw a red fox.")]})
+    _check_agent_run(result, model, emulator, tmp_path)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from hf_router import (
@@ -334,6 +335,33 @@ async def test_insecure_url_is_refused_and_not_fetched(emulator, client, tmp_pat
     assert info.value.url and info.value.url.startswith("http://files.example.invalid/")
     assert not any(r.path.startswith("/files/") for r in emulator.requests)
     assert files_in(tmp_path) == []
+
+
+@pytest.mark.parametrize(("kind", "provider"), [("image", "fal-ai"), ("video", "replicate")])
+async def test_insecure_redirect_is_refused_and_not_followed(
+    emulator, client, tmp_path, monkeypatch, kind, provider
+):
+    sent: list[str] = []  # every URL the client's transports really requested
+    handle = httpx.AsyncHTTPTransport.handle_async_request
+
+    async def recording(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> Any:
+        sent.append(str(request.url))
+        return await handle(self, request)
+
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", recording)
+    model = IMAGE_MODEL if kind == "image" else VIDEO_MODEL
+    emulator.set_fault("insecure_redirect", model=model, provider=provider)
+    with pytest.raises(UnsafeURLError) as info:
+        await collect(client.astream_media(kind, f"{model}:{provider}", "sneaky"))
+    [download] = [r for r in emulator.requests if r.path.startswith("/files/")]  # allowed hop
+    name = download.path.rsplit("/", 1)[1]
+    assert name.startswith(f"{kind}-")
+    foreign = f"http://files.example.invalid/{name}"
+    assert type(info.value) is UnsafeURLError and info.value.url == foreign
+    assert f"Refused to download {foreign!r}" in str(info.value)
+    assert sent and all(url.startswith(emulator.url) for url in sent)  # no hop to the foreign host
+    assert sent[-1] == emulator.url + download.path
+    assert files_in(tmp_path) == []  # no partial (or hidden .part) file
 
 
 # -- inputs, token, models ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ size that their own header says, via ``sniff_mime`` and the saving code.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -149,6 +150,9 @@ def test_replay_through_the_provider(name: str, tmp_path: Path) -> None:
         _check_image(out.data, tmp_path)
         if not is_json:
             assert sniff_mime(out.data) == post.content_type
+            assert out.data == post.body  # raw bytes: exactly what was recorded
+        else:  # b64_json: the decoded image is exactly the recorded payload
+            assert out.data == base64.b64decode(post.json["data"][0]["b64_json"])
     else:
         assert isinstance(out, MediaURL)
         check_url(out.url, ROUTER)  # https: allowed

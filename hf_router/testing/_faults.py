@@ -32,7 +32,7 @@ _STATUS_ITEMS = frozenset(
 )
 _ANSWER_ITEMS = _STATUS_ITEMS | {"model_not_supported", "html_error", "invalid_json"}
 _CHAT_FLAGS = frozenset({"malformed_sse", "end_without_done", "midstream_error", "json_stream"})
-_MEDIA_FLAGS = frozenset({"never_finish", "insecure_url", "job_failed"})
+_MEDIA_FLAGS = frozenset({"never_finish", "insecure_url", "insecure_redirect", "job_failed"})
 _HUGGINGCHAT_FLAGS = frozenset(
     {"chat_401", "unknown_model", "no_final_answer", "garbage_lines", "status_error"}
     | {"sources_2023", "sources_2024"}
@@ -111,6 +111,7 @@ class FaultPlan:
     length: int | None = None
     never_finish: bool = False
     insecure_url: bool = False
+    insecure_redirect: bool = False
     job_failed: bool = False
     oversized: int | None = None
     chat_401: bool = False

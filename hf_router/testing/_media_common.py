@@ -18,7 +18,9 @@ from ._state import EmulatorState, ModelSpec, ProviderEntry
 
 __all__ = [
     "ASPECT_RATIOS",
+    "INSECURE_REDIRECT",
     "INSECURE_URL",
+    "RedirectedFile",
     "Submit",
     "b64",
     "file_response",
@@ -50,6 +52,15 @@ STATUS_NAMES: dict[str, tuple[str, ...]] = {  # queued, processing, completed, f
 }
 STATES = ("queued", "processing", "completed", "failed")
 INSECURE_URL = "http://files.example.invalid/out.{ext}"
+INSECURE_REDIRECT = "http://files.example.invalid/{name}"
+
+
+@dataclass
+class RedirectedFile(MediaFile):
+    """A generated file whose download answers ``302 Found`` to ``location`` instead of the
+    bytes (the ``insecure_redirect`` fault)."""
+
+    location: str = ""
 
 
 def status_name(provider: str, state: str) -> str:
@@ -82,7 +93,12 @@ class Submit:
         text = f"{prompt}|{seed}"
         width, height = scaled_size(*size)
         data = mp4(text, width, height) if kind == "video" else png(text, width, height)
-        return self.state.media.add_file(kind, data, self.plan.oversized)
+        item = self.state.media.add_file(kind, data, self.plan.oversized)
+        if self.plan.insecure_redirect:  # the download of this file will redirect
+            location = INSECURE_REDIRECT.format(name=item.name)
+            item = RedirectedFile(item.name, item.mime, item.data, item.size, location)
+            self.state.media.files[item.name] = item
+        return item
 
     def url(self, item: MediaFile) -> str:
         """Where the file is downloaded from (the ``insecure_url`` fault breaks it)."""

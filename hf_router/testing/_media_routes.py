@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from ._common import emulator_state, json_response
 from ._media_common import (
+    RedirectedFile,
     b64,
     file_response,
     job_url,
@@ -136,6 +137,8 @@ async def _download(request: Request) -> Response:
     item = emulator_state(request).media.files.get(request.path_params["name"])
     if item is None:
         return json_response({"error": "File not found"}, 404)
+    if isinstance(item, RedirectedFile):  # insecure_redirect: a plain-http foreign location
+        return Response(status_code=302, headers={"location": item.location})
     return file_response(item)
 
 

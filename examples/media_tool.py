@@ -3,8 +3,9 @@
 Offline by default: without HF_TOKEN it starts the bundled emulator, which serves the
 providers' real protocols (submit, poll, download) and makes small real PNG and MP4 files.
 With HF_TOKEN set it uses the real router. Files are saved under examples/output/.
+A progress bar is shown while waiting when tqdm is installed (`pip install "hf-router[progress]"`).
 
-    python examples/media_generation.py      # or: make demo
+    python examples/media_tool.py      # or: make demo
 """
 
 from __future__ import annotations
@@ -45,22 +46,58 @@ def router() -> Iterator[object | None]:
             os.environ.update(saved)
 
 
-async def core_part(emu: object | None) -> None:
-    print("1. The core: a video, with progress, provider fallback and the saved file")
-    if emu is not None:
-        emu.set_fault("402", model=VIDEO_MODEL, provider="fal-ai")  # type: ignore[attr-defined]
-    async with MediaClient(output_dir=OUTPUT, poll_interval=0.2) as client:
-        async for event in client.astream_media("video", VIDEO_MODEL, "waves rolling in at dusk"):
+class Progress:
+    """A tqdm bar fed by the core's Status events (plain lines without tqdm)."""
+
+    def __init__(self, title: str) -> None:
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            self._bar = None
+        else:
+            self._bar = tqdm(desc=f"  {title}", bar_format="{desc}: {elapsed} {postfix}")
+        self.title = title
+
+    def update(self, status: Status) -> None:
+        if self._bar is not None:
+            self._bar.set_postfix_str(status.text, refresh=True)
+        else:
+            print(f"  [{status.label}] {status.text}")
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+async def generate(client: MediaClient, kind: str, model: str, prompt: str) -> None:
+    """One generation with a progress bar; prints who served it and where the file went."""
+    bar = Progress(f"{kind}: {prompt}")
+    notes: list[str] = []
+    try:
+        async for event in client.astream_media(kind, model, prompt):  # type: ignore[arg-type]
             if isinstance(event, Status):
-                print(f"  [{event.label}] {event.text} ({event.elapsed_s:.1f}s)")
+                bar.update(event)
             elif isinstance(event, Fallback):
-                print(
+                notes.append(
                     f"  [skipped] {event.provider}: {event.error_type} (HTTP {event.status_code})"
                 )
             elif isinstance(event, ProviderInfo):
-                print(f"  [served by] {event.provider} ({event.provider_model_id})")
+                notes.append(f"  [served by] {event.provider} ({event.provider_model_id})")
             elif isinstance(event, MediaResult):
-                print(f"  [saved] {event.path} ({event.mime_type})")
+                notes.append(f"  [saved] {event.path} ({event.mime_type})")
+    finally:
+        bar.close()
+    print("\n".join(notes))
+
+
+async def core_part(emu: object | None) -> None:
+    print("1. The core: an image and a video, with progress, a provider fallback and the files")
+    if emu is not None:
+        emu.configure_media(polls=4)  # type: ignore[attr-defined]  # a job that takes a moment
+        emu.set_fault("402", model=VIDEO_MODEL, provider="fal-ai")  # type: ignore[attr-defined]
+    async with MediaClient(output_dir=OUTPUT, poll_interval=0.5) as client:
+        await generate(client, "image", IMAGE_MODEL, "a red fox in the snow")
+        await generate(client, "video", VIDEO_MODEL, "waves rolling in at dusk")
     print()
 
 
