@@ -101,6 +101,17 @@ def _conversation(request: Request) -> ChatConversation | None:
     return emulator_state(request).huggingchat.conversations.get(request.path_params["id"])
 
 
+def _opened(request: Request, items: Any) -> tuple[ChatConversation, Any] | Response:
+    """The conversation of the path and its fault plan, or the error answer (a fault, 404)."""
+    conversation = _conversation(request)
+    plan = _plan(request, conversation.model if conversation else None, items)
+    if isinstance(plan, Response):
+        return plan
+    if conversation is None:
+        return _message("Conversation not found", 404)
+    return conversation, plan
+
+
 def _chat_url(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/chat"
 
@@ -120,34 +131,28 @@ async def _create(request: Request) -> Response:
 
 
 async def _api_conversation(request: Request) -> Response:
-    conversation = _conversation(request)
-    plan = _plan(request, conversation.model if conversation else None, CHAT_AUTH_ITEMS)
-    if isinstance(plan, Response):
-        return plan
-    if conversation is None:
-        return _message("Conversation not found", 404)
+    opened = _opened(request, CHAT_AUTH_ITEMS)
+    if isinstance(opened, Response):
+        return opened
+    conversation, _ = opened
     return json_response(conversation.api_json())
 
 
 async def _data_json(request: Request) -> Response:
-    conversation = _conversation(request)
-    plan = _plan(request, conversation.model if conversation else None, CHAT_AUTH_ITEMS)
-    if isinstance(plan, Response):
-        return plan
-    if conversation is None:
-        return _message("Conversation not found", 404)
+    opened = _opened(request, CHAT_AUTH_ITEMS)
+    if isinstance(opened, Response):
+        return opened
+    conversation, _ = opened
     models = list(emulator_state(request).huggingchat.models)
     text = conversation.svelte_data(_chat_url(request), models)
     return Response(text, media_type="application/json")
 
 
 async def _ask(request: Request) -> Response:
-    conversation = _conversation(request)
-    plan = _plan(request, conversation.model if conversation else None, CHAT_ASK_ITEMS)
-    if isinstance(plan, Response):
-        return plan
-    if conversation is None:
-        return _message("Conversation not found", 404)
+    opened = _opened(request, CHAT_ASK_ITEMS)
+    if isinstance(opened, Response):
+        return opened
+    conversation, plan = opened
     try:
         parts = parse_multipart(request.headers.get("content-type", ""), await request.body())
         [data_part] = [p for p in parts if p.name == "data"]
