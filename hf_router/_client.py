@@ -24,7 +24,7 @@ from ._config import (
     resolve_base_url,
     resolve_hub_url,
 )
-from ._http import HTTPSession, araise_for_status, raise_for_status, transport_error
+from ._http import Closeable, HTTPSession, araise_for_status, raise_for_status, transport_error
 from ._models import (
     DEFAULT_MODEL,
     DEFAULT_MODEL_ALIASES,
@@ -43,7 +43,7 @@ __all__ = ["RouterClient"]
 logger = logging.getLogger("hf_router")
 
 
-class RouterClient:
+class RouterClient(Closeable):
     """A client for the router's OpenAI-compatible chat completions.
 
     >>> client = RouterClient()                        # token from HF_TOKEN & co.
@@ -130,18 +130,6 @@ class RouterClient:
     async def aclose(self) -> None:
         """Close the pooled clients; a later call opens new ones."""
         await self.http.aclose()
-
-    def __enter__(self) -> RouterClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> RouterClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # -- models -----------------------------------------------------------------------------
     def get_model(self, name: str | None, *, has_images: bool = False) -> str:

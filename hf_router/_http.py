@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Mapping
+from typing import TypeVar
 
 import httpx
 
@@ -19,7 +20,7 @@ from .errors import (
     TimeoutError,
 )
 
-__all__ = ["HTTPSession", "araise_for_status", "raise_for_status", "transport_error"]
+__all__ = ["Closeable", "HTTPSession", "araise_for_status", "raise_for_status", "transport_error"]
 
 _ERROR_BODY_LIMIT = 64 * 1024
 USER_AGENT = f"hf-router/{__version__}"
@@ -177,3 +178,29 @@ class HTTPSession:
     def redact(self, text: str) -> str:
         """``text`` with the token removed."""
         return redact(text, self.secrets)
+
+
+_C = TypeVar("_C", bound="Closeable")
+
+
+class Closeable:
+    """The context-manager protocol of the clients: ``with`` calls ``close()``,
+    ``async with`` calls ``aclose()`` (subclasses define both)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _C) -> _C:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self: _C) -> _C:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

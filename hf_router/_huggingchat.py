@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ._config import DEFAULT_CHAT_URL, ENV_CHAT_URL, Secret
-from ._http import HTTPSession
+from ._http import Closeable, HTTPSession
 from ._huggingchat_responses import AnswerReader, transport_failure
 from ._huggingchat_updates import PROVIDER
 from ._huggingchat_wire import (
@@ -60,7 +60,7 @@ _Steps = Generator[_Request, httpx.Response, _T]
 """A call's requests: yields each request, is sent its answer, returns the result."""
 
 
-class HuggingChatClient:
+class HuggingChatClient(Closeable):
     """A HuggingChat session: create conversations, ask (streaming typed events), web search.
 
     The cookie comes from ``cookies`` (``{"hf-chat": ...}``), ``cookie_header``
@@ -270,12 +270,6 @@ class HuggingChatClient:
         """Close the pooled clients this client owns."""
         await self.http.aclose()
 
-    async def __aenter__(self) -> HuggingChatClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
     # -- sync API -----------------------------------------------------------------------------
     def _run(self, steps: _Steps[_T]) -> _T:
         """Sync twin of :meth:`_arun` (the sync client)."""
@@ -343,9 +337,3 @@ class HuggingChatClient:
     def close(self) -> None:
         """Close the pooled sync client this client owns."""
         self.http.close()
-
-    def __enter__(self) -> HuggingChatClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

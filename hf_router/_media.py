@@ -36,7 +36,7 @@ from ._config import (
     resolve_hub_url,
 )
 from ._download import DEFAULT_MAX_DOWNLOAD_BYTES, default_output_dir
-from ._http import HTTPSession
+from ._http import Closeable, HTTPSession
 from ._media_bridge import LoopThread
 from ._media_engine import MediaEngine
 from ._providers import servable_models
@@ -60,7 +60,7 @@ def resolve_router_root(explicit: str | None = None) -> str:
     return root[: -len("/v1")] if root.endswith("/v1") else root
 
 
-class MediaClient:
+class MediaClient(Closeable):
     """Image and video generation through Hugging Face Inference Providers.
 
     >>> client = MediaClient()                      # token from HF_TOKEN & co.
@@ -154,18 +154,6 @@ class MediaClient:
         """Async twin of :meth:`close`."""
         await asyncio.to_thread(self.close)
         await self.http.aclose()
-
-    def __enter__(self) -> MediaClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> MediaClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     def _sync_engine(self) -> tuple[LoopThread, MediaEngine]:
         with self._sync_lock:
