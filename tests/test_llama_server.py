@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _llama_server import TOOLS_CHAT_FORMAT, llama_server, llama_server_available
 
 from hf_router import (
     ChatResult,
@@ -53,27 +52,7 @@ NEEDS_CAPABLE_MODEL = "SmolLM2-135M cannot reliably choose a tool by itself; nee
 NO_TRACEBACK = "Traceback (most recent call last)"
 
 
-# -- fixtures -------------------------------------------------------------------------------------
-def _server(chat_format: str | None) -> Iterator[str]:
-    available, reason = llama_server_available()
-    if not available:
-        pytest.skip(reason)
-    with llama_server(chat_format) as base_url:
-        yield base_url
-
-
-@pytest.fixture(scope="session")
-def llama_base_url() -> Iterator[str]:
-    """A llama.cpp server with ``--chat_format chatml-function-calling`` (for tool calls)."""
-    yield from _server(TOOLS_CHAT_FORMAT)
-
-
-@pytest.fixture(scope="session")
-def llama_chat_base_url() -> Iterator[str]:
-    """A llama.cpp server with the GGUF's own chat template (for plain chat)."""
-    yield from _server(None)
-
-
+# -- fixtures (the two servers live in tests/conftest.py) ----------------------------------------
 @pytest.fixture
 def client(llama_chat_base_url: str) -> Iterator[RouterClient]:
     with RouterClient(base_url=llama_chat_base_url, timeout=60) as c:
