@@ -243,7 +243,7 @@ class AnswerStream:
             for message in self._sse.feed(chunk):
                 if self.decoder.done:
                     break
-                out.extend(self.decoder.feed_data(message.data, message.event))
+                self.decoder.feed_data(message.data, message.event, out)
         except HFRouterError as exc:
             if not out:
                 raise
@@ -270,7 +270,7 @@ class AnswerStream:
         else:
             for message in self._sse.close():
                 if not self.decoder.done:
-                    out.extend(self.decoder.feed_data(message.data, message.event))
+                    self.decoder.feed_data(message.data, message.event, out)
             if not self.decoder.complete:
                 empty = not self.started and self.decoder.response_id is None
                 raise MalformedResponseError(

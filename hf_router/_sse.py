@@ -9,7 +9,7 @@ characters split across chunks. A non-empty line that is none of these is not SS
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import MalformedResponseError
 
@@ -19,9 +19,8 @@ _KNOWN_FIELDS = frozenset({"event", "id", "retry"})
 _MAX_LINE = 16 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class SSEMessage:
-    """One dispatched SSE message."""
+class SSEMessage(NamedTuple):
+    """One dispatched SSE message (a named tuple: built once per event, so kept cheap)."""
 
     event: str
     data: str
@@ -58,8 +57,20 @@ class SSEDecoder:
             return []
         *lines, self._buffer = buffer.split(b"\n")
         out: list[SSEMessage] = []
+        data = self._data
         for raw in lines:
-            self._line(raw, out)
+            # The hot path (a ``data: {...}`` line, then a blank line) is handled inline.
+            if raw.startswith(b"data: "):
+                try:
+                    data.append(raw[6:].decode("utf-8"))
+                except UnicodeDecodeError:
+                    self._line(raw, out)
+            elif not raw and data:
+                out.append(SSEMessage(self._event or "message", _joined(data)))
+                data.clear()
+                self._event = ""
+            else:
+                self._line(raw, out)
         return out
 
     def close(self) -> list[SSEMessage]:
@@ -104,6 +115,10 @@ class SSEDecoder:
         )
 
     def _dispatch(self, out: list[SSEMessage]) -> None:
-        out.append(SSEMessage(self._event or "message", "\n".join(self._data)))
-        self._data = []
+        out.append(SSEMessage(self._event or "message", _joined(self._data)))
+        self._data.clear()
         self._event = ""
+
+
+def _joined(lines: list[str]) -> str:
+    return lines[0] if len(lines) == 1 else "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -671,6 +672,26 @@ def test_length_makes_huge_answers(emulator: RouterEmulator) -> None:
     ).json()
     assert answer["choices"][0]["message"]["content"] == "tok0 tok1 tok2"
     assert answer["usage"]["completion_tokens"] == 3
+
+
+def test_burst_sends_the_same_bytes_in_big_blocks(emulator: RouterEmulator) -> None:
+    body = {"model": "org/m", "messages": user("x"), "stream": True, "seed": 1}
+
+    def pieces(scenario: str) -> list[bytes]:
+        with httpx.stream(
+            "POST",
+            emulator.base_url + "/chat/completions",
+            json=body,
+            headers={**TOKEN, "X-Emulator-Scenario": scenario},
+        ) as response:
+            return list(response.iter_raw())
+
+    plain, burst = pieces("length=3000"), pieces("length=3000,burst")
+    strip = re.compile(rb'"(id|created)":("[^"]*"|\d+)')
+    assert strip.sub(b"", b"".join(burst)) == strip.sub(b"", b"".join(plain))
+    assert len(b"".join(burst)) > 64 * 1024
+    blocks = -(-len(b"".join(burst)) // (64 * 1024))
+    assert len(burst) <= 3 * blocks  # written in 64 KiB blocks, not one write per event
 
 
 def test_json_stream(emulator: RouterEmulator) -> None:

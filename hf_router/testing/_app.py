@@ -182,6 +182,22 @@ def _deltas(c: Completion) -> Iterator[dict[str, Any]]:
         yield {"role": "assistant", "content": ""}
 
 
+_BURST_BLOCK = 64 * 1024
+
+
+async def _in_blocks(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The same bytes, written in 64 KiB blocks instead of one write per SSE event (the
+    ``burst`` fault: an answer served as fast as possible, as when many chunks share a packet)."""
+    buffer = bytearray()
+    async for piece in events:
+        buffer += piece
+        if len(buffer) >= _BURST_BLOCK:
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
+
+
 @dataclass
 class _Answer:
     """One answer being rendered: the completion, its metadata and the faults shaping it."""
@@ -292,7 +308,10 @@ async def _chat(request: Request) -> Response:
     if stream or plan.malformed_sse:
         options = data.get("stream_options")
         usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        return StreamingResponse(answer.events(usage), headers=headers, media_type=_SSE)
+        events = answer.events(usage)
+        if plan.burst:
+            events = _in_blocks(events)
+        return StreamingResponse(events, headers=headers, media_type=_SSE)
     payload = _dumps(answer.body())
     if plan.cut_after is not None:
         headers["content-length"] = str(len(payload))

@@ -31,7 +31,9 @@ _STATUS_ITEMS = frozenset(
     {"400", "401", "402", "403", "404", "422", "429", "500", "502", "503", "504"}
 )
 _ANSWER_ITEMS = _STATUS_ITEMS | {"model_not_supported", "html_error", "invalid_json"}
-_CHAT_FLAGS = frozenset({"malformed_sse", "end_without_done", "midstream_error", "json_stream"})
+_CHAT_FLAGS = frozenset(
+    {"malformed_sse", "end_without_done", "midstream_error", "json_stream", "burst"}
+)
 _MEDIA_FLAGS = frozenset({"never_finish", "insecure_url", "insecure_redirect", "job_failed"})
 _HUGGINGCHAT_FLAGS = frozenset(
     {"chat_401", "unknown_model", "no_final_answer", "garbage_lines", "status_error"}
@@ -106,6 +108,7 @@ class FaultPlan:
     end_without_done: bool = False
     midstream_error: bool = False
     json_stream: bool = False
+    burst: bool = False
     slow_first_token: float = 0.0
     slow_tokens: float = 0.0
     length: int | None = None
