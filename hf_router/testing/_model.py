@@ -253,14 +253,18 @@ class Completion:
         """Tokens generated, reasoning and tool arguments included."""
         return len(self.reasoning) + len(self.content) + self.extra_tokens
 
-    def usage(self) -> dict[str, int]:
-        """The OpenAI ``usage`` object."""
+    def usage(self) -> dict[str, Any]:
+        """The OpenAI ``usage`` object (with ``completion_tokens_details.reasoning_tokens``
+        when the answer has streamed reasoning, as reasoning providers report it)."""
         done = self.completion_tokens
-        return {
+        usage: dict[str, Any] = {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": done,
             "total_tokens": self.prompt_tokens + done,
         }
+        if self.reasoning:
+            usage["completion_tokens_details"] = {"reasoning_tokens": len(self.reasoning)}
+        return usage
 
 
 def _apply_stop(text: str, stop: Any) -> str:

@@ -273,7 +273,8 @@ class RouterEmulator:
     ) -> None:
         """Register (or replace) a model.
 
-        ``providers``: names (live) or dicts ``{"provider", "status", "providerId", "task"}``;
+        ``providers``: names (live) or dicts ``{"provider", "status", "providerId", "task",
+        "context_length"}`` (a provider's own context length);
         default together, nebius (live), novita (staging). ``reasoning``: ``None`` (by name:
         ids containing ``R1``/``reason`` get ``"field"``), ``"field"``, ``"think_tags"`` or
         ``"none"``. ``provider_ids``: ``{provider: providerId}``. ``ValueError`` if invalid.

@@ -48,6 +48,7 @@ class ProviderEntry:
     status: str
     provider_id: str
     task: str
+    context_length: int | None = None  # this provider's own, else the model's
 
 
 @dataclass
@@ -105,7 +106,7 @@ class ModelSpec:
                 {
                     "provider": p.provider,
                     "status": p.status,
-                    "context_length": self.context_length,
+                    "context_length": p.context_length or self.context_length,
                     "pricing": dict(_PRICING.get(p.provider, {"input": 0.5, "output": 1.0})),
                     "supports_tools": True,
                     "supports_structured_output": True,
@@ -159,12 +160,18 @@ def build_model(
         if not isinstance(item, Mapping) or not isinstance(item.get("provider"), str):
             raise ValueError(f"provider entries are names or dicts with 'provider', got {item!r}")
         name = item["provider"]
+        length = item.get("context_length")
+        if length is not None and (
+            isinstance(length, bool) or not isinstance(length, int) or length < 1
+        ):
+            raise ValueError(f"context_length must be a positive integer, got {length!r}")
         entries.append(
             ProviderEntry(
                 provider=name,
                 status=str(item.get("status", "live")),
                 provider_id=str(item.get("providerId") or ids.get(name) or model_id),
                 task=str(item.get("task") or task),
+                context_length=length,
             )
         )
     return ModelSpec(
