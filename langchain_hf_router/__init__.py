@@ -18,10 +18,12 @@ except ImportError as exc:  # pragma: no cover - exercised in a venv without Lan
 
 if TYPE_CHECKING:
     from .callbacks import HuggingChatSourcesCallbackHandler, get_sources_callback
+    from .chat_models import ChatHFRouter
     from .retrievers import HuggingChatSearchRetriever
     from .tools import HFMediaTool
 
 _EXPORTS = {
+    "ChatHFRouter": "chat_models",
     "HFMediaTool": "tools",
     "HuggingChatSearchRetriever": "retrievers",
     "HuggingChatSourcesCallbackHandler": "callbacks",
@@ -29,6 +31,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "ChatHFRouter",
     "HFMediaTool",
     "HuggingChatSearchRetriever",
     "HuggingChatSourcesCallbackHandler",
