@@ -18,18 +18,30 @@ except ImportError as exc:  # pragma: no cover - exercised in a venv without Lla
     ) from exc
 
 if TYPE_CHECKING:
-    from .events import SourcesEvent
+    from .events import FallbackEvent, SourcesEvent, TrimmedEvent
+    from .llms import HFRouter
     from .retrievers import HuggingChatRetriever
     from .tools import HFMediaToolSpec, MediaToolOutput
 
 _EXPORTS = {
+    "HFRouter": "llms",
+    "FallbackEvent": "events",
+    "TrimmedEvent": "events",
     "HFMediaToolSpec": "tools",
     "MediaToolOutput": "tools",
     "HuggingChatRetriever": "retrievers",
     "SourcesEvent": "events",
 }
 
-__all__ = ["HFMediaToolSpec", "HuggingChatRetriever", "MediaToolOutput", "SourcesEvent"]
+__all__ = [
+    "FallbackEvent",
+    "HFMediaToolSpec",
+    "HFRouter",
+    "HuggingChatRetriever",
+    "MediaToolOutput",
+    "SourcesEvent",
+    "TrimmedEvent",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,4 +1,4 @@
-"""LlamaIndex instrumentation events for HuggingChat web-search sources.
+"""LlamaIndex instrumentation events of the hf_router adapter.
 
 :class:`SourcesEvent` is the LlamaIndex form of the core's :class:`hf_router.Sources` event. The
 :class:`~llama_index_hf_router.HuggingChatRetriever` dispatches one per retrieval through
@@ -13,6 +13,11 @@
                 print([s["url"] for s in event.sources])
 
     get_dispatcher().add_event_handler(SourcesPrinter())
+
+:class:`FallbackEvent` and :class:`TrimmedEvent` are dispatched by
+:class:`~llama_index_hf_router.HFRouter` while it answers: the first each time an attempt fails
+and the next provider or fallback model is tried, the second when a long history was trimmed to
+``max_inputs_lenght`` before sending.
 """
 
 from __future__ import annotations
@@ -22,9 +27,9 @@ from collections.abc import Iterable
 from llama_index.core.instrumentation.events import BaseEvent
 from pydantic import Field
 
-from hf_router import Source
+from hf_router import Fallback, Source, Trimmed
 
-__all__ = ["SourcesEvent", "source_to_dict"]
+__all__ = ["FallbackEvent", "SourcesEvent", "TrimmedEvent", "source_to_dict"]
 
 
 def source_to_dict(source: Source) -> dict[str, str]:
@@ -75,3 +80,71 @@ class SourcesEvent(BaseEvent):
     def urls(self) -> list[str]:
         """The sources' URLs, in order."""
         return [s["url"] for s in self.sources]
+
+
+class FallbackEvent(BaseEvent):
+    """An attempt failed before any answer text; HFRouter tries the next one.
+
+    Attributes:
+        attempt: The failed attempt's number (1 = the first try).
+        model: The model of the failed attempt.
+        provider: Its inference provider (``None`` when the router chose).
+        error_type: The error's class name, e.g. ``PaymentRequiredError``.
+        status_code: The HTTP status, when there was one.
+        reason: The error message.
+    """
+
+    attempt: int
+    model: str
+    provider: str | None = None
+    error_type: str
+    status_code: int | None = None
+    reason: str = ""
+
+    @classmethod
+    def class_name(cls) -> str:
+        """The event's name in LlamaIndex instrumentation."""
+        return "HFRouterFallbackEvent"
+
+    @classmethod
+    def from_core(cls, event: Fallback) -> FallbackEvent:
+        """Build the event from the core's :class:`hf_router.Fallback`."""
+        return cls(
+            attempt=event.attempt,
+            model=event.model,
+            provider=event.provider,
+            error_type=event.error_type,
+            status_code=event.status_code,
+            reason=event.reason,
+        )
+
+
+class TrimmedEvent(BaseEvent):
+    """The chat history was trimmed to fit ``max_inputs_lenght`` before it was sent.
+
+    Attributes:
+        model: The model the request was for.
+        before: The input's size before trimming (characters, by ``calculate_lenght``).
+        after: Its size after trimming.
+        dropped_messages: How many messages were left out.
+    """
+
+    model: str
+    before: int
+    after: int
+    dropped_messages: int
+
+    @classmethod
+    def class_name(cls) -> str:
+        """The event's name in LlamaIndex instrumentation."""
+        return "HFRouterTrimmedEvent"
+
+    @classmethod
+    def from_core(cls, event: Trimmed, *, model: str) -> TrimmedEvent:
+        """Build the event from the core's :class:`hf_router.Trimmed`."""
+        return cls(
+            model=model,
+            before=event.before,
+            after=event.after,
+            dropped_messages=event.dropped_messages,
+        )
