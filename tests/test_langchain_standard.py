@@ -6,18 +6,23 @@ Expected failures (each with its exact reason, never deleted):
 * ``test_json_mode``: json_mode puts the keys to use in the prompt only ("Return the result
   as a JSON with 'setup' and 'punchline' keys"); following that needs a model that follows
   instructions. The emulator's json_object answer is ``{"answer": <reply>}``.
-* ``test_image_inputs``: the test downloads its sample PNG from raw.githubusercontent.com with
-  ``httpx.get`` at test time; this sandbox has no internet (pytest-socket allows loopback
-  only). The same three message forms (OpenAI ``image_url`` data URI, standard base64 block,
-  standard URL block) run offline in
-  ``tests/test_langchain_chat_model.py::test_standard_image_blocks_become_image_url_parts``.
+
+``test_image_inputs`` downloads its sample PNG from raw.githubusercontent.com with ``httpx.get``
+at test time and this sandbox has no internet (pytest-socket allows loopback only). It runs
+unchanged: for that test only, ``_offline_image_inputs`` routes ``httpx`` (``HTTPS_PROXY``,
+``SSL_CERT_FILE``) through the loopback HTTPS-intercepting proxy of ``tests/_offline_web.py``,
+which serves a generated PNG at that URL; ``NO_PROXY`` keeps the emulator's traffic direct. The
+fixture then checks that all three message forms reached the emulator as ``image_url`` parts.
 """
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _offline_web import OfflineWeb
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
@@ -25,6 +30,7 @@ from langchain_tests.unit_tests import ChatModelUnitTests
 from syrupy.assertion import SnapshotAssertion
 
 from hf_router.testing import RouterEmulator
+from hf_router.testing._media_files import png
 from langchain_hf_router import ChatHFRouter
 
 MODEL = "meta-llama/Llama-3.3-70B-Instruct"
@@ -39,10 +45,10 @@ SERDES_ALLOWLIST = (
     "is still compared first (a mismatch fails), and the dumpd/load round trip with "
     "allowed_objects=[ChatHFRouter] is tested in test_langchain_chat_model.py"
 )
-NEEDS_INTERNET = (
-    "downloads its sample image from raw.githubusercontent.com at test time and this sandbox has "
-    "no internet (loopback only); the same message forms are tested offline in "
-    "test_langchain_chat_model.py::test_standard_image_blocks_become_image_url_parts"
+# The URL ChatModelIntegrationTests.test_image_inputs fetches (served by OfflineWeb here).
+IMAGE_INPUTS_URL = (
+    "https://raw.githubusercontent.com/langchain-ai/docs/4d11d08b6b0e210bd456943f7a22febbd168b543"
+    "/src/images/agentic-rag-output.png"
 )
 
 
@@ -91,6 +97,44 @@ class TestChatHFRouterEmulator(ChatModelIntegrationTests):
             "hub_url": emulator.hub_url,
         }
 
+    @pytest.fixture(autouse=True)
+    def _offline_image_inputs(
+        self,
+        request: pytest.FixtureRequest,
+        emulator: RouterEmulator,
+    ) -> Iterator[None]:
+        """``test_image_inputs`` only: serve its sample PNG from a loopback HTTPS-intercepting
+        proxy (``tests/_offline_web.py``) and point ``httpx`` at it through the environment
+        (restored afterwards); then check what reached the emulator."""
+        if request.node.originalname != "test_image_inputs":
+            yield
+            return
+        picture = png("agentic-rag-output", 48, 32)
+        with (
+            OfflineWeb({IMAGE_INPUTS_URL: ("image/png", picture)}) as web,
+            pytest.MonkeyPatch.context() as env,
+        ):
+            for name, value in web.env().items():
+                env.setenv(name, value)
+            yield
+        assert [(r.method, r.url, r.status) for r in web.requests] == [
+            ("CONNECT", "raw.githubusercontent.com:443", 200),
+            ("GET", IMAGE_INPUTS_URL, 200),
+        ]
+        data_uri = "data:image/png;base64," + base64.b64encode(picture).decode()
+        parts = [
+            part
+            for r in emulator.requests
+            if r.path == "/v1/chat/completions"
+            for part in r.json["messages"][-1]["content"]
+            if part["type"] != "text"
+        ]
+        assert parts == [
+            {"type": "image_url", "image_url": {"url": data_uri}},
+            {"type": "image_url", "image_url": {"url": data_uri}},
+            {"type": "image_url", "image_url": {"url": IMAGE_INPUTS_URL}},
+        ]
+
     @property
     def chat_model_class(self) -> type[ChatHFRouter]:
         return ChatHFRouter
@@ -133,7 +177,3 @@ class TestChatHFRouterEmulator(ChatModelIntegrationTests):
     @pytest.mark.xfail(reason=NEEDS_INSTRUCTIONS, strict=True)
     def test_json_mode(self, model: BaseChatModel) -> None:
         super().test_json_mode(model)
-
-    @pytest.mark.xfail(reason=NEEDS_INTERNET)
-    def test_image_inputs(self, model: BaseChatModel) -> None:
-        super().test_image_inputs(model)
