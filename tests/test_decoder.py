@@ -938,3 +938,31 @@ def test_property_wrongly_shaped_json_chunks_give_typed_error_or_events(
     chunks: list[dict[str, Any]],
 ) -> None:
     check_garbage(sse([*chunks, "[DONE]"]), [])
+
+
+# -- the JSON decoder: orjson (hf-router[fast]) and the standard library agree -------------------
+
+
+@pytest.mark.parametrize("loader", ["orjson", "stdlib"])
+def test_both_json_decoders_give_the_same_events(
+    loader: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hf_router import _decoder
+
+    if loader == "orjson":
+        orjson = pytest.importorskip("orjson")
+        monkeypatch.setattr(_decoder, "json_loads", orjson.loads)
+    else:
+        monkeypatch.setattr(_decoder, "json_loads", json.JSONDecoder().decode)
+    stream = [
+        chunk({"role": "assistant", "content": ""}),
+        content("naïve "),
+        content("日本 \U0001f600", finish="stop"),
+        {"id": "chatcmpl-1", "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 2}},
+        "[DONE]",
+    ]
+    events = decode(stream)
+    assert text_of(events) == "naïve 日本 \U0001f600"
+    assert Usage(3, 2, 5) in events
+    with pytest.raises(MalformedResponseError, match="not JSON"):
+        ChatStreamDecoder().feed_data('{"choices": [')
