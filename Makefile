@@ -7,8 +7,11 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP_DEV := $(VENV)/.stamp-dev
 STAMP_LLAMA := $(VENV)/.stamp-llama
+BENCH_VENV := .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
+STAMP_BENCH := $(BENCH_VENV)/.stamp-bench
 
-.PHONY: demo test lint format clean install llama-server
+.PHONY: demo test bench lint format clean install llama-server
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +34,23 @@ llama-server: $(STAMP_LLAMA)
 
 demo: $(STAMP_DEV)
 	$(PY) examples/quickstart.py
+	$(PY) examples/langchain_chat.py
+	$(PY) examples/langchain_agent.py
+	$(PY) examples/llamaindex_query_engine.py
+	$(PY) examples/llamaindex_agent.py
 	$(PY) examples/media_tool.py
 	$(PY) examples/web_search_sources.py
+
+# The benchmarks get their own venv: the peer libraries (langchain-openai & co.) must not
+# change what the test venv resolves.
+$(STAMP_BENCH): pyproject.toml benchmarks/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet --upgrade pip
+	$(BENCH_PY) -m pip install --quiet -e ".[all,testing,fast]" -r benchmarks/requirements.txt
+	touch $@
+
+bench: $(STAMP_BENCH)
+	$(BENCH_PY) benchmarks/run.py
 
 test: $(STAMP_DEV) $(STAMP_LLAMA)
 	$(VENV)/bin/ruff check .
@@ -47,4 +65,4 @@ format: $(STAMP_DEV)
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis dist build
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .ruff_cache .hypothesis dist build
