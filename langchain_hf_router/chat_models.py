@@ -294,11 +294,12 @@ class ChatHFRouter(BaseChatModel):
         with closing(self.client.stream_chat(model, wire, **params)) as events:
             for event in events:
                 chunk = translator.feed(event)
-                notify(run_manager, translator)
-                if chunk is not None:
-                    if run_manager is not None:
-                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                    yield chunk
+                if chunk is None:  # only state events (trimmed, fallback, ...) raise notices
+                    notify(run_manager, translator)
+                    continue
+                if run_manager is not None:
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
         final = translator.final()
         if run_manager is not None:
             run_manager.on_llm_new_token("", chunk=final)
@@ -317,11 +318,12 @@ class ChatHFRouter(BaseChatModel):
         async with aclosing(events):
             async for event in events:
                 chunk = translator.feed(event)
-                await anotify(run_manager, translator)
-                if chunk is not None:
-                    if run_manager is not None:
-                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                    yield chunk
+                if chunk is None:  # only state events (trimmed, fallback, ...) raise notices
+                    await anotify(run_manager, translator)
+                    continue
+                if run_manager is not None:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
         final = translator.final()
         if run_manager is not None:
             await run_manager.on_llm_new_token("", chunk=final)

@@ -77,8 +77,11 @@ class ResponseAssembler:
 
     # -- streaming --------------------------------------------------------------------------
     def feed(self, event: Event) -> ChatResponse | None:
-        """Take one core event; returns the chunk to hand to the caller, if any."""
-        self._builder.add(event)
+        """Take one core event; returns the chunk to hand to the caller, if any.
+
+        The text is accumulated here (cumulative content is needed per chunk anyway); the
+        core's ResultBuilder only sees the other events (tool calls, usage, finish, ...).
+        """
         if isinstance(event, TextDelta):
             if not event.text:
                 return None
@@ -89,6 +92,7 @@ class ResponseAssembler:
                 return None
             self._reasoning += event.text
             return self._chunk(delta="", thinking_delta=event.text)
+        self._builder.add(event)
         if isinstance(event, ProviderInfo):
             self._provider = event
         elif isinstance(event, Fallback):

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from _llama_index_events import EventCollector, collect_events
 from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.agent.workflow import (
     AgentStream,
@@ -18,13 +19,9 @@ from llama_index.core.agent.workflow import (
 )
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
 from llama_index.core.embeddings import MockEmbedding
-from llama_index.core.instrumentation import get_dispatcher
-from llama_index.core.instrumentation.event_handlers import BaseEventHandler
-from llama_index.core.instrumentation.events import BaseEvent
 from llama_index.core.instrumentation.events.llm import LLMChatEndEvent, LLMChatStartEvent
 from llama_index.core.llms import ChatMessage, MessageRole
 from llama_index.core.tools import FunctionTool
-from pydantic import Field
 
 from llama_index_hf_router import HFRouter
 
@@ -189,26 +186,14 @@ def test_ten_agent_runs_each_on_a_new_event_loop(llm: HFRouter) -> None:
 
 
 # -- events and callbacks -----------------------------------------------------------------------
-class _Collector(BaseEventHandler):
-    events: list[BaseEvent] = Field(default_factory=list)
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "HFRouterConsumersCollector"
-
-    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-        self.events.append(event)
+_Collector = EventCollector
 
 
 @pytest.fixture
-def collector() -> Iterator[_Collector]:
-    root = get_dispatcher()
-    handler = _Collector()
-    root.add_event_handler(handler)
-    try:
+def collector() -> Iterator[EventCollector]:
+    """A handler on the root dispatcher, removed after the test."""
+    with collect_events() as handler:
         yield handler
-    finally:
-        root.event_handlers = [h for h in root.event_handlers if h is not handler]
 
 
 async def test_chat_start_and_end_events(llm: HFRouter, collector: _Collector) -> None:

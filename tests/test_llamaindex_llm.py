@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from _llama_index_events import EventCollector, collect_events
 from llama_index.core.base.llms.types import (
     AudioBlock,
     ChatMessage,
@@ -24,13 +25,9 @@ from llama_index.core.base.llms.types import (
     TextBlock,
     ThinkingBlock,
 )
-from llama_index.core.instrumentation import get_dispatcher
-from llama_index.core.instrumentation.event_handlers import BaseEventHandler
-from llama_index.core.instrumentation.events import BaseEvent
 from llama_index.core.llms.custom import CustomLLM
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.rate_limiter import BaseRateLimiter
-from pydantic import Field
 
 from hf_router.errors import InvalidInputError
 from llama_index_hf_router import FallbackEvent, HFRouter, TrimmedEvent
@@ -66,28 +63,14 @@ async def llm(emulator: Any) -> AsyncIterator[HFRouter]:
     await router.aclose()
 
 
-class _Collector(BaseEventHandler):
-    """Keeps every instrumentation event it sees."""
-
-    events: list[BaseEvent] = Field(default_factory=list)
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "HFRouterTestCollector"
-
-    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-        self.events.append(event)
+_Collector = EventCollector
 
 
 @pytest.fixture
-def collector() -> Iterator[_Collector]:
-    root = get_dispatcher()
-    handler = _Collector()
-    root.add_event_handler(handler)
-    try:
+def collector() -> Iterator[EventCollector]:
+    """A handler on the root dispatcher, removed after the test."""
+    with collect_events() as handler:
         yield handler
-    finally:
-        root.event_handlers = [h for h in root.event_handlers if h is not handler]
 
 
 # -- the class ----------------------------------------------------------------------------------

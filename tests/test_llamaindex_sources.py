@@ -7,14 +7,12 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from _llama_index_events import EventCollector, collect_events
 from llama_index.core.instrumentation import get_dispatcher
-from llama_index.core.instrumentation.event_handlers import BaseEventHandler
-from llama_index.core.instrumentation.events import BaseEvent
 from llama_index.core.llms import MockLLM
 from llama_index.core.postprocessor import SimilarityPostprocessor
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import MetadataMode, NodeWithScore, TextNode
-from pydantic import Field
 
 from hf_router.errors import MissingAuthError
 from llama_index_hf_router import HuggingChatRetriever, SourcesEvent
@@ -37,30 +35,14 @@ async def retriever(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
     await found.aclose()
 
 
-class _Collector(BaseEventHandler):
-    """Keeps every SourcesEvent it sees."""
-
-    events: list[SourcesEvent] = Field(default_factory=list)
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "SourcesCollector"
-
-    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-        if isinstance(event, SourcesEvent):
-            self.events.append(event)
+_Collector = EventCollector
 
 
 @pytest.fixture
-def collector() -> Iterator[_Collector]:
+def collector() -> Iterator[EventCollector]:
     """A handler on the root dispatcher, removed after the test."""
-    root = get_dispatcher()
-    handler = _Collector()
-    root.add_event_handler(handler)
-    try:
+    with collect_events(SourcesEvent) as handler:
         yield handler
-    finally:
-        root.event_handlers = [h for h in root.event_handlers if h is not handler]
 
 
 def _check_nodes(nodes: list[NodeWithScore], count: int = 3) -> None:
