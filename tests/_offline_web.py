@@ -125,6 +125,8 @@ class _Handler(BaseHTTPRequestHandler):
         body: bool = True,
         url: str | None = None,
     ) -> None:
+        # logged before answering: a client that has its answer always finds it in the log
+        self.server.web._log(ProxiedRequest(self.command or "?", url or self.path, status))
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(content)))
@@ -132,7 +134,6 @@ class _Handler(BaseHTTPRequestHandler):
         if body:
             self.wfile.write(content)
         self.wfile.flush()
-        self.server.web._log(ProxiedRequest(self.command or "?", url or self.path, status))
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Errors (bad request lines, unsupported methods) as a plain reply, then close."""
