@@ -12,14 +12,14 @@ The core depends on httpx and tenacity only. Start with :class:`RouterClient`::
 
 import logging as _logging
 
-from ._catalog import ProviderMapping, ProviderStatus, RouterModel
-from ._client import RouterClient
-from ._config import DEFAULT_BASE_URL, DEFAULT_HUB_URL, RetryPolicy, Secret, find_token
-from ._facade import HuggingFaceAPI
-from ._models import ModelRef, parse_model
-from ._result import ResultBuilder
-from ._trim import calculate_lenght, calculate_length, trim_messages, trim_with_report
+from ._shared.catalog import ProviderMapping, ProviderStatus, RouterModel
+from ._shared.config import DEFAULT_BASE_URL, DEFAULT_HUB_URL, RetryPolicy, Secret, find_token
+from ._shared.models import ModelRef, parse_model
 from ._version import __version__
+from .chat._client import RouterClient
+from .chat._facade import HuggingFaceAPI
+from .chat._result import ResultBuilder
+from .chat._trim import calculate_lenght, calculate_length, trim_messages, trim_with_report
 from .events import (
     ChatResult,
     Event,
@@ -42,12 +42,12 @@ from .events import (
 
 # Media and HuggingChat are imported on first use (keeps `import hf_router` light).
 _LAZY = {
-    "MediaClient": "._media",
-    "HuggingFaceMedia": "._media_facade",
-    "HuggingChatClient": "._huggingchat",
-    "Conversation": "._huggingchat",
-    "SearchResult": "._huggingchat",
-    "HuggingChat": "._huggingchat_facade",
+    "MediaClient": ".media._client",
+    "HuggingFaceMedia": ".media._facade",
+    "HuggingChatClient": ".huggingchat._client",
+    "Conversation": ".huggingchat._client",
+    "SearchResult": ".huggingchat._client",
+    "HuggingChat": ".huggingchat._facade",
 }
 
 

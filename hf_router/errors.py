@@ -374,18 +374,3 @@ class AllProvidersFailedError(HFRouterError):
     @property
     def last_error(self) -> HFRouterError | None:
         return self.attempts[-1].error if self.attempts else None
-
-
-# Reading error responses lives in hf_router._responses (it needs the classes above); these
-# names stay importable from here, resolved lazily to avoid a circular import.
-_RESPONSE_NAMES = frozenset(
-    {"error_from_response", "parse_retry_after", "redact", "server_message", "summarize_body"}
-)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _RESPONSE_NAMES:
-        from . import _responses
-
-        return getattr(_responses, name)
-    raise AttributeError(f"module 'hf_router.errors' has no attribute {name!r}")

@@ -86,7 +86,7 @@ def _image_part(block: ImageBlock, where: str) -> dict[str, Any]:
 
 
 def _sniff(encoded: str) -> str:
-    from hf_router._messages import sniff_mime
+    from hf_router._shared.messages import sniff_mime
 
     try:
         head = base64.b64decode(encoded[:64] + "=" * (-len(encoded[:64]) % 4))

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from hf_router._attempts import AnswerStream, Attempt
-from hf_router._decoder import ChatStreamDecoder, normalize_finish_reason, parse_usage
-from hf_router._models import parse_model
-from hf_router._result import ResultBuilder
+from hf_router._shared.models import parse_model
+from hf_router.chat._attempts import AnswerStream, Attempt
+from hf_router.chat._decoder import ChatStreamDecoder, normalize_finish_reason, parse_usage
+from hf_router.chat._result import ResultBuilder
 from hf_router.errors import (
     AuthenticationError,
     HFRouterError,
@@ -947,7 +947,7 @@ def test_property_wrongly_shaped_json_chunks_give_typed_error_or_events(
 def test_both_json_decoders_give_the_same_events(
     loader: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hf_router import _decoder
+    from hf_router.chat import _decoder
 
     if loader == "orjson":
         orjson = pytest.importorskip("orjson")

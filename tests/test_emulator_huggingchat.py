@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from hf_router.testing import RouterEmulator
-from hf_router.testing._huggingchat_model import JsDate, devalue_flatten
+from hf_router.testing.huggingchat.model import JsDate, devalue_flatten
 
 COOKIES = {"hf-chat": "secret-session"}
 MODEL = "Qwen/Qwen2.5-72B-Instruct"
@@ -130,7 +130,7 @@ def test_create_and_message_id_in_both_forms(emulator: RouterEmulator) -> None:
 
 
 def test_client_parser_reads_both_forms(emulator: RouterEmulator) -> None:
-    from hf_router._huggingchat_updates import message_id_from_api, message_id_from_data
+    from hf_router.huggingchat._updates import message_id_from_api, message_id_from_data
 
     with client(emulator) as chat:
         conversation = create(chat)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from hf_router.testing import RouterEmulator
-from hf_router.testing._media_files import mp4, png, scaled_size
+from hf_router.testing.core.files import mp4, png, scaled_size
 
 TOKEN = {"Authorization": "Bearer hf_test_token"}
 FLUX = "black-forest-labs/FLUX.1-dev"

@@ -12,6 +12,12 @@ import httpx
 import pytest
 
 from hf_router import errors
+from hf_router._shared.responses import (
+    error_from_response,
+    parse_retry_after,
+    redact,
+    summarize_body,
+)
 from hf_router.errors import (
     AllProvidersFailedError,
     APIStatusError,
@@ -30,10 +36,6 @@ from hf_router.errors import (
     ProviderError,
     RateLimitError,
     StreamInterruptedError,
-    error_from_response,
-    parse_retry_after,
-    redact,
-    summarize_body,
 )
 
 JSON = {"content-type": "application/json"}

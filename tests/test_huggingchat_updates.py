@@ -11,11 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hf_router._huggingchat_updates import (
-    UpdateParser,
-    message_id_from_api,
-    message_id_from_data,
-)
 from hf_router.errors import ConversationError, ProviderError, RateLimitError
 from hf_router.events import (
     Event,
@@ -27,6 +22,11 @@ from hf_router.events import (
     Status,
     TextDelta,
     Title,
+)
+from hf_router.huggingchat._updates import (
+    UpdateParser,
+    message_id_from_api,
+    message_id_from_data,
 )
 
 CHAT = "http://chat.test/chat"

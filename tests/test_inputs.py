@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from hf_router._config import Secret, find_token
-from hf_router._messages import media_to_parts, prepare_messages, sniff_mime
-from hf_router._models import (
+from hf_router._shared.config import Secret, find_token
+from hf_router._shared.messages import media_to_parts, prepare_messages, sniff_mime
+from hf_router._shared.models import (
     DEFAULT_MODEL,
     DEFAULT_MODEL_ALIASES,
     DEFAULT_VISION_MODEL,
@@ -22,7 +22,7 @@ from hf_router._models import (
     parse_model,
     resolve_model,
 )
-from hf_router._params import build_body, normalize_tool_choice
+from hf_router.chat._params import build_body, normalize_tool_choice
 from hf_router.errors import HFRouterError, InvalidInputError, InvalidModelError
 
 

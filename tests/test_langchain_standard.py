@@ -30,7 +30,7 @@ from langchain_tests.unit_tests import ChatModelUnitTests
 from syrupy.assertion import SnapshotAssertion
 
 from hf_router.testing import RouterEmulator
-from hf_router.testing._media_files import png
+from hf_router.testing.core.files import png
 from langchain_hf_router import ChatHFRouter
 
 MODEL = "meta-llama/Llama-3.3-70B-Instruct"

@@ -24,7 +24,7 @@ from hf_router import (
     RetryPolicy,
     Status,
 )
-from hf_router._messages import sniff_mime
+from hf_router._shared.messages import sniff_mime
 from hf_router.errors import (
     AllProvidersFailedError,
     APIStatusError,

@@ -26,11 +26,11 @@ import pytest
 import yaml
 
 from hf_router import MediaClient
-from hf_router._catalog import normalize_mapping
-from hf_router._download import check_url, image_size, save_bytes
-from hf_router._messages import sniff_mime
-from hf_router._providers import get_provider
-from hf_router._providers._base import MediaBytes, MediaTask, MediaURL
+from hf_router._shared.catalog import normalize_mapping
+from hf_router._shared.messages import sniff_mime
+from hf_router.media._download import check_url, image_size, save_bytes
+from hf_router.media.providers import get_provider
+from hf_router.media.providers._base import MediaBytes, MediaTask, MediaURL
 
 CASSETTES = Path(__file__).parent / "fixtures" / "cassettes" / "media"
 NAMES = sorted(p.name for p in CASSETTES.glob("*.yaml"))

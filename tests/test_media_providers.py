@@ -12,7 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from hf_router._download import (
+from hf_router._shared.messages import sniff_mime
+from hf_router.errors import (
+    DownloadError,
+    DownloadTooLargeError,
+    GenerationFailedError,
+    InvalidInputError,
+    MalformedResponseError,
+    UnsafeURLError,
+)
+from hf_router.media._client import resolve_router_root
+from hf_router.media._download import (
     EXTENSIONS,
     MediaWriter,
     check_url,
@@ -22,10 +32,8 @@ from hf_router._download import (
     safe_name,
     save_bytes,
 )
-from hf_router._media import resolve_router_root
-from hf_router._messages import sniff_mime
-from hf_router._providers import PROVIDERS, MediaProvider, get_provider
-from hf_router._providers._base import (
+from hf_router.media.providers import PROVIDERS, MediaProvider, get_provider
+from hf_router.media.providers._base import (
     ASPECT_RATIOS,
     MediaBytes,
     MediaTask,
@@ -35,14 +43,6 @@ from hf_router._providers._base import (
     decode_base64,
     path_id,
     size_for,
-)
-from hf_router.errors import (
-    DownloadError,
-    DownloadTooLargeError,
-    GenerationFailedError,
-    InvalidInputError,
-    MalformedResponseError,
-    UnsafeURLError,
 )
 
 ROUTER = "https://router.huggingface.co"

@@ -14,7 +14,7 @@ from _offline_web import OfflineWeb, ProxiedRequest
 
 from hf_router import RouterClient
 from hf_router.testing import RouterEmulator
-from hf_router.testing._media_files import png
+from hf_router.testing.core.files import png
 
 URL = "https://files.example.org/a/picture.png?size=small"
 TEXT_URL = "http://plain.example.org/hello.txt"

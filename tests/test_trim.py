@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hf_router import calculate_lenght, calculate_length, trim_messages, trim_with_report
-from hf_router._trim import IMAGE_PART_LENGHT, MESSAGE_OVERHEAD
+from hf_router.chat._trim import IMAGE_PART_LENGHT, MESSAGE_OVERHEAD
 from hf_router.errors import InputTooLongError, InvalidInputError
 from hf_router.events import Trimmed
 

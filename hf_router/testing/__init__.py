@@ -7,7 +7,7 @@ log and cassette replay (see ``docs/emulator.md``). Needs the ``hf-router[testin
 core never imports this package.
 """
 
-from ._server import RouterEmulator
-from ._state import LoggedRequest
+from .core.state import LoggedRequest
+from .server.emulator import RouterEmulator
 
 __all__ = ["LoggedRequest", "RouterEmulator"]

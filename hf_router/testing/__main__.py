@@ -26,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
 async def _serve(host: str, port: int, log_level: str) -> None:
     import uvicorn
 
-    from ._app import create_app, install_log_filter
+    from .server.app import create_app, install_log_filter
 
     config = uvicorn.Config(
         create_app(),

@@ -1,0 +1,206 @@
+"""HTTP plumbing: pooled httpx clients, headers, and mapping transport failures and error
+statuses to typed errors. The only module that talks to httpx directly."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Mapping
+from typing import TypeVar
+
+import httpx
+
+from .._version import __version__
+from ..errors import (
+    ClientClosedError,
+    ConnectionError,
+    HFRouterError,
+    TimeoutError,
+)
+from .config import DEFAULT_TIMEOUT, Secret
+from .responses import error_from_response, redact
+
+__all__ = ["Closeable", "HTTPSession", "araise_for_status", "raise_for_status", "transport_error"]
+
+_ERROR_BODY_LIMIT = 64 * 1024
+USER_AGENT = f"hf-router/{__version__}"
+
+
+def transport_error(
+    exc: httpx.HTTPError, *, model: str | None = None, provider: str | None = None
+) -> HFRouterError:
+    """A typed error for an httpx transport failure."""
+    if isinstance(exc, httpx.TimeoutException):
+        return TimeoutError(
+            f"The request timed out ({type(exc).__name__})", model=model, provider=provider
+        )
+    return ConnectionError(
+        f"The connection failed ({type(exc).__name__}: {exc})", model=model, provider=provider
+    )
+
+
+def _error_text(content: bytes) -> str:
+    return content[:_ERROR_BODY_LIMIT].decode("utf-8", errors="replace")
+
+
+def raise_for_status(
+    response: httpx.Response, *, model: str | None, provider: str | None, secrets: tuple[str, ...]
+) -> None:
+    """Raise the typed error for an error status (reading and closing a streamed body)."""
+    if response.status_code < 400:
+        return
+    try:
+        body = _error_text(response.read())
+    except httpx.HTTPError:
+        body = ""
+    finally:
+        response.close()
+    raise error_from_response(
+        response.status_code,
+        response.headers,
+        body,
+        model=model,
+        provider=provider,
+        secrets=secrets,
+    )
+
+
+async def araise_for_status(
+    response: httpx.Response, *, model: str | None, provider: str | None, secrets: tuple[str, ...]
+) -> None:
+    """Async twin of :func:`raise_for_status`."""
+    if response.status_code < 400:
+        return
+    try:
+        body = _error_text(await response.aread())
+    except httpx.HTTPError:
+        body = ""
+    finally:
+        await response.aclose()
+    raise error_from_response(
+        response.status_code,
+        response.headers,
+        body,
+        model=model,
+        provider=provider,
+        secrets=secrets,
+    )
+
+
+class HTTPSession:
+    """Owns one pooled ``httpx.Client`` and one ``httpx.AsyncClient`` per configuration,
+    created lazily and reused (keep-alive). A closed client is never reused: the next call
+    gets a fresh one. Injected clients are used as they are and never closed by us."""
+
+    def __init__(
+        self,
+        *,
+        token: Secret | None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        headers: Mapping[str, str] | None = None,
+        bill_to: str | None = None,
+        http_client: httpx.Client | None = None,
+        http_async_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.token = token
+        self.timeout = timeout
+        self.bill_to = bill_to
+        self._extra_headers = dict(headers or {})
+        self._client = http_client
+        self._aclient = http_async_client
+        self._owns_client = http_client is None
+        self._owns_aclient = http_async_client is None
+        self._aclient_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+
+    def __repr__(self) -> str:
+        return f"HTTPSession(token={'set' if self.token else 'none'}, timeout={self.timeout!r})"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in messages."""
+        return (self.token.get_secret_value(),) if self.token else ()
+
+    def headers(
+        self, *, auth: bool = True, extra: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
+        """Request headers: user agent, ``X-HF-Bill-To``, custom headers and the token."""
+        out = {"User-Agent": USER_AGENT, **self._extra_headers}
+        if self.bill_to:
+            out["X-HF-Bill-To"] = self.bill_to
+        if auth and self.token:
+            out["Authorization"] = f"Bearer {self.token.get_secret_value()}"
+        if extra:
+            out.update(extra)
+        return out
+
+    def _limits(self) -> httpx.Limits:
+        return httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+
+    @property
+    def client(self) -> httpx.Client:
+        """The pooled sync client (created on first use, recreated after close)."""
+        if self._client is None or self._client.is_closed:
+            if not self._owns_client:
+                raise ClientClosedError("The injected httpx.Client is closed")
+            self._client = httpx.Client(timeout=self.timeout, limits=self._limits())
+        return self._client
+
+    @property
+    def aclient(self) -> httpx.AsyncClient:
+        """The pooled async client for the running event loop. Connections cannot cross event
+        loops, so a client made on a loop that has since closed is replaced."""
+        if not self._owns_aclient:
+            if self._aclient is None or self._aclient.is_closed:
+                raise ClientClosedError("The injected httpx.AsyncClient is closed")
+            return self._aclient
+        loop = asyncio.get_running_loop()
+        known = self._aclient_loop() if self._aclient_loop else None
+        if self._aclient is None or self._aclient.is_closed or known is not loop:
+            self._aclient = httpx.AsyncClient(timeout=self.timeout, limits=self._limits())
+            self._aclient_loop = weakref.ref(loop)
+        return self._aclient
+
+    def close(self) -> None:
+        """Close the sync client we own (the async one too if its loop is gone)."""
+        if self._owns_client and self._client is not None:
+            self._client.close()
+            self._client = None
+
+    async def aclose(self) -> None:
+        """Close both clients we own."""
+        self.close()
+        if self._owns_aclient and self._aclient is not None:
+            loop = self._aclient_loop() if self._aclient_loop else None
+            if loop is asyncio.get_running_loop():
+                await self._aclient.aclose()
+            self._aclient = None
+
+    def redact(self, text: str) -> str:
+        """``text`` with the token removed."""
+        return redact(text, self.secrets)
+
+
+_C = TypeVar("_C", bound="Closeable")
+
+
+class Closeable:
+    """The context-manager protocol of the clients: ``with`` calls ``close()``,
+    ``async with`` calls ``aclose()`` (subclasses define both)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _C) -> _C:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self: _C) -> _C:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,202 @@
+"""Reading an error response: the server's message, Retry-After, and the typed error."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..errors import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ModelLoadingError,
+    ModelNotSupportedError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    ProviderError,
+    RateLimitError,
+)
+
+__all__ = [
+    "error_from_response",
+    "parse_retry_after",
+    "redact",
+    "server_message",
+    "summarize_body",
+]
+
+_MAX_MESSAGE = 500
+
+_TAG_RE = re.compile(r"<[^>]+>")
+_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+_WS_RE = re.compile(r"\s+")
+_TRACE_RE = re.compile(r'File "[^"]*", line \d+(?:, in \S+)?')
+# Servers that report their own request validation as a 500 (llama.cpp's pydantic errors).
+_VALIDATION_RE = re.compile(r"\b\d+ validation errors?\b|\bInput should be\b")
+
+
+def summarize_body(text: str, content_type: str = "") -> str:
+    """A short, human-readable summary of a response body (HTML pages are never dumped)."""
+    stripped = text.strip()
+    if "html" in content_type.lower() or stripped[:15].lower().startswith(("<!doctype", "<html")):
+        found = _TITLE_RE.search(stripped) or _H1_RE.search(stripped)
+        title = _WS_RE.sub(" ", _TAG_RE.sub("", found.group(1))).strip() if found else ""
+        return f"an HTML page ({title})" if title else "an HTML page"
+    flat = _WS_RE.sub(" ", _TRACE_RE.sub("", stripped)).strip()
+    return flat if len(flat) <= _MAX_MESSAGE else flat[: _MAX_MESSAGE - 1] + "…"
+
+
+def _message_from_error_value(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        for key in ("message", "error", "detail", "msg"):
+            inner = value.get(key)
+            if isinstance(inner, str | Mapping | list):
+                return _message_from_error_value(inner)
+        return json.dumps(value)[:_MAX_MESSAGE]
+    if isinstance(value, list) and value:
+        msgs = [m for m in (_message_from_error_value(v) for v in value) if m]
+        return "; ".join(msgs) if msgs else None
+    return None
+
+
+def server_message(headers: Mapping[str, str], body: str, content_type: str = "") -> str:
+    """The server's message: ``X-Error-Message``, then ``error``, ``error_description``,
+    ``detail``, then plain text (HTML summarised)."""
+    header = headers.get("x-error-message")
+    if header:
+        return header
+    try:
+        data = json.loads(body) if body.strip()[:1] in ("{", "[") else None
+    except ValueError:
+        data = None
+    if isinstance(data, Mapping):
+        for key in ("error", "error_description", "detail", "message"):
+            if key in data:
+                msg = _message_from_error_value(data[key])
+                if msg:
+                    return summarize_body(msg)
+    elif isinstance(data, list):
+        msg = _message_from_error_value(data)
+        if msg:
+            return summarize_body(msg)
+    return summarize_body(body, content_type) if body.strip() else ""
+
+
+def _error_code(body: str) -> str:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    if isinstance(data, Mapping):
+        err = data.get("error")
+        if isinstance(err, Mapping):
+            return str(err.get("code") or err.get("type") or "")
+        return str(data.get("code") or data.get("error_type") or "")
+    return ""
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from ``retry-after-ms``, ``Retry-After`` (seconds or HTTP date) or the
+    Hub's ``RateLimit`` header (``...;t=SECONDS``)."""
+    from email.utils import parsedate_to_datetime
+
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                import datetime as _dt
+
+                when = parsedate_to_datetime(value)
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=_dt.timezone.utc)
+                return max(0.0, (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds())
+            except (TypeError, ValueError):
+                pass
+    ratelimit = headers.get("ratelimit")
+    if ratelimit:
+        match = re.search(r"\bt=(\d+(?:\.\d+)?)", ratelimit)
+        if match:
+            return float(match.group(1))
+    return None
+
+
+def error_from_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: str,
+    *,
+    model: str | None = None,
+    provider: str | None = None,
+    secrets: Iterable[str] = (),
+) -> APIStatusError:
+    """Map an HTTP error response to the right :class:`APIStatusError` subclass."""
+    content_type = headers.get("content-type", "")
+    secrets = tuple(secrets)
+    # Redact before anything is shortened, so a token cut in half cannot leak a prefix.
+    body = redact(body, secrets)
+    headers = {k.lower(): redact(v, secrets) for k, v in headers.items()}
+    msg = redact(server_message(headers, body, content_type), secrets)
+    provider = provider or headers.get("x-inference-provider") or None
+    common: dict[str, Any] = {
+        "status_code": status,
+        "provider": provider,
+        "model": model,
+        "server_message": msg or None,
+    }
+    code = _error_code(body)
+    lowered = (msg or "").lower()
+    if status == 401:
+        return AuthenticationError("The router rejected the token", **common)
+    if status == 402:
+        return PaymentRequiredError("Payment required: no credits left for this request", **common)
+    if status == 403:
+        return PermissionDeniedError("Access to this model was denied", **common)
+    if (
+        status == 404
+        or code == "model_not_supported"
+        or (status == 400 and "not supported" in lowered and "model" in lowered)
+    ):
+        return ModelNotSupportedError("The model is not supported here", **common)
+    if status == 429:
+        return RateLimitError(
+            "Rate limit reached", retry_after=parse_retry_after(headers), **common
+        )
+    if status in (400, 413, 422) or (status == 500 and _VALIDATION_RE.search(msg or "")):
+        return BadRequestError("The server rejected the request as invalid", **common)
+    if status == 503:
+        estimated = None
+        try:
+            data = json.loads(body)
+            if isinstance(data, Mapping) and data.get("estimated_time") is not None:
+                estimated = float(data["estimated_time"])
+        except (ValueError, TypeError):
+            estimated = None
+        if estimated is not None or "loading" in lowered:
+            return ModelLoadingError(
+                "The model is currently loading", estimated_time=estimated, **common
+            )
+        return ProviderError("The provider is unavailable", **common)
+    if status >= 500:
+        return ProviderError("The provider failed", **common)
+    return APIStatusError(f"Unexpected HTTP status {status}", **common)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace every secret value found in ``text`` with ``***``."""
+    for secret in secrets:
+        if secret and len(secret) >= 4 and secret in text:
+            text = text.replace(secret, "***")
+    return text

@@ -1,0 +1,308 @@
+"""The attempt plan (providers, then fallback models) and one answer's stream state; no I/O.
+
+The plan is a generator so that the sync and async drivers share it: it yields an
+:class:`Attempt` to run, or a :class:`NeedMapping` that the driver answers (``send``) with the
+model's live providers. The driver resumes the plan only after an attempt failed.
+
+Plan for each model (the requested one, then each fallback model):
+
+* ``repo:provider`` pinned: one attempt on that provider;
+* otherwise the model string as given (bare id or ``:fastest``-style policy): the router
+  chooses; if that fails and Hub lookups are on, each live ``conversational`` provider from
+  the Hub mapping that has not failed yet, as ``repo:provider``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+
+from .._shared.models import ModelRef
+from .._shared.responses import summarize_body
+from ..errors import (
+    AllProvidersFailedError,
+    APIStatusError,
+    AttemptFailure,
+    AuthenticationError,
+    BadRequestError,
+    HFRouterError,
+    InvalidInputError,
+    MalformedResponseError,
+    MissingTokenError,
+    StreamInterruptedError,
+)
+from ..events import Event, Fallback, ProviderInfo, ReasoningDelta, TextDelta
+from ._decoder import ChatStreamDecoder
+from ._sse import SSEDecoder
+
+__all__ = [
+    "AnswerStream",
+    "Attempt",
+    "NeedMapping",
+    "PlanRunner",
+    "attempt_plan",
+    "falls_back",
+]
+
+logger = logging.getLogger("hf_router")
+
+_CHAT_TASKS = frozenset({"conversational", "text-generation", "image-text-to-text", ""})
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One try: ``wire_model`` is the string sent as ``"model"``."""
+
+    number: int
+    model: ModelRef
+    provider: str | None
+    provider_model_id: str | None = None
+
+    @property
+    def wire_model(self) -> str:
+        return self.model.with_provider(self.provider) if self.provider else str(self.model)
+
+
+@dataclass(frozen=True, slots=True)
+class NeedMapping:
+    """The plan needs the live providers of ``model``."""
+
+    model: ModelRef
+
+
+@dataclass(slots=True)
+class PlanState:
+    """What the driver tells the plan about failures."""
+
+    failed: dict[str, set[str]] = field(default_factory=dict)
+
+    def record(self, attempt: Attempt, error: HFRouterError) -> None:
+        provider = error.provider or attempt.provider
+        if provider:
+            self.failed.setdefault(attempt.model.repo_id, set()).add(provider)
+
+
+PlanStep = Attempt | NeedMapping
+
+
+def attempt_plan(
+    models: Sequence[ModelRef], *, hub_lookups: bool, state: PlanState
+) -> Generator[PlanStep, object, None]:
+    """Yield the attempts of a request in order (see the module docstring)."""
+    number = 0
+    for ref in models:
+        if ref.provider:
+            number += 1
+            yield Attempt(number, ref, ref.provider)
+            continue
+        number += 1
+        yield Attempt(number, ref, None)
+        if not hub_lookups or not ref.is_hub_id:
+            continue
+        mapping = yield NeedMapping(ref)
+        for entry in mapping or ():  # type: ignore[attr-defined]
+            if entry.task not in _CHAT_TASKS:
+                continue
+            if entry.provider in state.failed.get(ref.repo_id, ()):
+                continue
+            number += 1
+            yield Attempt(number, ref, entry.provider, entry.provider_id or None)
+
+
+def falls_back(error: HFRouterError) -> bool:
+    """Errors after which the next attempt is tried. A bad token, an invalid request, our own
+    input errors and an interrupted stream never fall back."""
+    if isinstance(
+        error,
+        (
+            AuthenticationError,
+            BadRequestError,
+            InvalidInputError,
+            MissingTokenError,
+            StreamInterruptedError,
+        ),
+    ):
+        return False
+    return isinstance(error, HFRouterError)
+
+
+class PlanRunner:
+    """Walks the attempt plan for one request and keeps its failures; the sync and async
+    drivers only do the I/O (fetching mappings, running attempts)."""
+
+    def __init__(self, models: Sequence[ModelRef], *, hub_lookups: bool) -> None:
+        self._state = PlanState()
+        self._plan = attempt_plan(models, hub_lookups=hub_lookups, state=self._state)
+        self._reply: object = None
+        self.failures: list[AttemptFailure] = []
+
+    def next(self) -> PlanStep | None:
+        """The next step, or None when the plan is exhausted."""
+        reply, self._reply = self._reply, None
+        try:
+            return self._plan.send(reply)
+        except StopIteration:
+            return None
+
+    def answer(self, mapping: object) -> None:
+        """Give the plan the mapping a :class:`NeedMapping` step asked for (None if unknown)."""
+        self._reply = mapping
+
+    def fallback_event(self) -> Fallback | None:
+        """The :class:`Fallback` to report before running the next attempt, if any failed."""
+        if not self.failures:
+            return None
+        last = self.failures[-1]
+        err = last.error
+        return Fallback(
+            last.attempt,
+            last.model,
+            last.provider,
+            type(err).__name__,
+            err.status_code,
+            err.message,
+        )
+
+    def failed(self, attempt: Attempt, error: HFRouterError) -> None:
+        """Record a failed attempt; re-raise errors that must not fall back."""
+        if not falls_back(error):
+            raise error
+        provider = error.provider or attempt.provider
+        self.failures.append(AttemptFailure(attempt.number, attempt.model.repo_id, provider, error))
+        self._state.record(attempt, error)
+        logger.warning("Attempt %d (%s) failed: %s", attempt.number, attempt.wire_model, error)
+
+    def final_error(self) -> HFRouterError:
+        """The error once every attempt failed: the attempt's own error when there was only
+        one, else :class:`AllProvidersFailedError` listing them all."""
+        if len(self.failures) == 1:
+            return self.failures[0].error
+        return AllProvidersFailedError(self.failures)
+
+
+class AnswerStream:
+    """The state of one answer being received: bytes in, events out.
+
+    Emits :class:`ProviderInfo` before the first event, tracks exactly the text handed out
+    (for :class:`StreamInterruptedError`), and defers an error found after some events of a
+    network chunk so that those events are still delivered first.
+    """
+
+    __slots__ = (
+        "_deferred",
+        "_info",
+        "_is_json",
+        "_json_parts",
+        "_reasoning",
+        "_sse",
+        "_text",
+        "decoder",
+        "started",
+    )
+
+    def __init__(self, attempt: Attempt, provider: str | None, content_type: str) -> None:
+        self._info = ProviderInfo(
+            str(attempt.model.repo_id), provider, attempt.provider_model_id, attempt.number
+        )
+        self.decoder = ChatStreamDecoder(model=attempt.wire_model, provider=provider)
+        self._is_json = "application/json" in content_type
+        self._json_parts: list[bytes] = []
+        self._sse = SSEDecoder()
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._deferred: HFRouterError | None = None
+        self.started = False
+
+    @property
+    def provider_info(self) -> ProviderInfo:
+        return self._info
+
+    def _emit(self, events: list[Event]) -> list[Event]:
+        for ev in events:
+            kind = type(ev)
+            if kind is TextDelta:
+                self._text.append(ev.text)  # type: ignore[union-attr]
+            elif kind is ReasoningDelta:
+                self._reasoning.append(ev.text)  # type: ignore[union-attr]
+        if events and not self.started:
+            self.started = True
+            events.insert(0, self._info)
+        return events
+
+    def feed(self, chunk: bytes) -> list[Event]:
+        """Decode a network chunk."""
+        if self._deferred is not None:
+            raise self._deferred
+        if self._is_json:
+            self._json_parts.append(chunk)
+            return []
+        out: list[Event] = []
+        try:
+            for message in self._sse.feed(chunk):
+                if self.decoder.done:
+                    break
+                self.decoder.feed_data(message.data, message.event, out)
+        except HFRouterError as exc:
+            if not out:
+                raise
+            self._deferred = exc
+        return self._emit(out)
+
+    def end(self) -> list[Event]:
+        """The body ended: the last events, or an error if the answer was incomplete."""
+        if self._deferred is not None:
+            raise self._deferred
+        out: list[Event] = []
+        if self._is_json:
+            raw = b"".join(self._json_parts)
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                raise MalformedResponseError(
+                    "The server answered with invalid JSON: "
+                    + summarize_body(raw[:2000].decode("utf-8", "replace")),
+                    model=self.decoder.model,
+                    provider=self.decoder.provider,
+                ) from None
+            out.extend(self.decoder.feed_completion(body))
+        else:
+            for message in self._sse.close():
+                if not self.decoder.done:
+                    self.decoder.feed_data(message.data, message.event, out)
+            if not self.decoder.complete:
+                empty = not self.started and self.decoder.response_id is None
+                raise MalformedResponseError(
+                    "The stream ended before any data arrived"
+                    if empty
+                    else "The stream ended before the answer was complete (no finish reason "
+                    "and no [DONE])",
+                    model=self.decoder.model,
+                    provider=self.decoder.provider,
+                    hint="The server failed after starting the answer; retry, or check its logs."
+                    if empty
+                    else None,
+                )
+        out.extend(self.decoder.finish())
+        events = self._emit(out)
+        if not self.started:
+            self.started = True
+            events.insert(0, self._info)
+        return events
+
+    def interrupted(self, error: HFRouterError) -> HFRouterError:
+        """The error to raise for a failure mid-answer: a :class:`StreamInterruptedError`
+        with the text delivered so far once anything was delivered, else ``error`` itself."""
+        if not self.started or isinstance(error, StreamInterruptedError):
+            return error
+        status = error.status_code if isinstance(error, APIStatusError) else None
+        return StreamInterruptedError(
+            f"The stream broke after text was delivered ({type(error).__name__}: {error.message})",
+            partial_text="".join(self._text),
+            partial_reasoning="".join(self._reasoning),
+            provider=self._info.provider,
+            model=self._info.model,
+            status_code=status,
+            server_message=error.server_message,
+        )

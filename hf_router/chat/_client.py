@@ -1,0 +1,369 @@
+"""RouterClient: streaming chat through the router with trimming, fallback and retries."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import Any
+
+import httpx
+from tenacity import AsyncRetrying, Retrying
+
+from .._shared.catalog import Catalog, ProviderMapping, RouterModel
+from .._shared.config import (
+    DEFAULT_MAX_INPUTS_LENGHT,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_TIMEOUT,
+    ENV_BASE_URL,
+    RetryPolicy,
+    Secret,
+    find_token,
+    is_hf_router,
+    resolve_base_url,
+    resolve_hub_url,
+)
+from .._shared.http import (
+    Closeable,
+    HTTPSession,
+    araise_for_status,
+    raise_for_status,
+    transport_error,
+)
+from .._shared.models import (
+    DEFAULT_MODEL,
+    DEFAULT_MODEL_ALIASES,
+    DEFAULT_VISION_MODEL,
+    parse_model,
+    resolve_model,
+)
+from .._shared.retry import retry_kwargs
+from ..errors import HFRouterError, MissingTokenError
+from ..events import ChatResult, Event
+from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner
+from ._request import ChatRequest, prepare_request
+from ._result import ResultBuilder
+
+__all__ = ["RouterClient"]
+
+logger = logging.getLogger("hf_router")
+
+
+class RouterClient(Closeable):
+    """A client for the router's OpenAI-compatible chat completions.
+
+    >>> client = RouterClient()                        # token from HF_TOKEN & co.
+    >>> for event in client.stream_chat("meta-llama/Llama-3.3-70B-Instruct", messages): ...
+    >>> result = await client.achat("deepseek-ai/DeepSeek-R1:together", messages)
+
+    ``base_url`` may point at any OpenAI-compatible server (TGI, vLLM, llama.cpp, Ollama);
+    then Hub lookups are skipped unless ``use_hub_mapping=True`` or ``hub_url`` is given.
+    """
+
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        *,
+        base_url: str | None = None,
+        hub_url: str | None = None,
+        provider: str | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        retry_policy: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+        bill_to: str | None = None,
+        http_client: httpx.Client | None = None,
+        http_async_client: httpx.AsyncClient | None = None,
+        fallback_models: Sequence[str] = (),
+        model_aliases: Mapping[str, str] | None = None,
+        default_model: str = DEFAULT_MODEL,
+        default_vision_model: str = DEFAULT_VISION_MODEL,
+        use_hub_mapping: bool | None = None,
+        max_inputs_lenght: int | None = DEFAULT_MAX_INPUTS_LENGHT,
+        max_tokens: int | None = DEFAULT_MAX_TOKENS,
+        mapping_ttl: float = 600.0,
+    ) -> None:
+        self.base_url = resolve_base_url(base_url)
+        self.hub_url = resolve_hub_url(hub_url)
+        if use_hub_mapping is None:
+            use_hub_mapping = (
+                base_url is None
+                or is_hf_router(self.base_url)
+                or hub_url is not None
+                or os.environ.get(ENV_BASE_URL, "").rstrip("/") == self.base_url
+            )
+        self.use_hub_mapping = use_hub_mapping
+        self.requires_token = is_hf_router(self.base_url)
+        if provider is not None:
+            parse_model("org/name", provider)  # validates the provider name
+        self.provider = provider
+        self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
+        self.fallback_models = tuple(fallback_models)
+        for name in self.fallback_models:
+            parse_model(name)
+        self.model_aliases = dict(DEFAULT_MODEL_ALIASES if model_aliases is None else model_aliases)
+        self.default_model = default_model
+        self.default_vision_model = default_vision_model
+        self.max_inputs_lenght = max_inputs_lenght
+        self.max_tokens = max_tokens
+        self.http = HTTPSession(
+            token=find_token(api_key),
+            timeout=timeout,
+            headers=headers,
+            bill_to=bill_to,
+            http_client=http_client,
+            http_async_client=http_async_client,
+        )
+        self.catalog = Catalog(
+            self.http,
+            base_url=self.base_url,
+            hub_url=self.hub_url,
+            fallback_models=self.fallback_models,
+            ttl=mapping_ttl,
+        )
+
+    def __repr__(self) -> str:
+        token = "set" if self.http.token else "none"
+        return (
+            f"RouterClient(base_url={self.base_url!r}, provider={self.provider!r}, token={token})"
+        )
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the pooled sync client; a later call opens a new one."""
+        self.http.close()
+
+    async def aclose(self) -> None:
+        """Close the pooled clients; a later call opens new ones."""
+        await self.http.aclose()
+
+    # -- models -----------------------------------------------------------------------------
+    def get_model(self, name: str | None, *, has_images: bool = False) -> str:
+        """Resolve an alias (unknown names pass unchanged; empty gives the default model)."""
+        return resolve_model(
+            name,
+            aliases=self.model_aliases,
+            default_model=self.default_model,
+            default_vision_model=self.default_vision_model,
+            has_images=has_images,
+        )
+
+    def list_models(self) -> list[RouterModel]:
+        """The router's ``/v1/models`` with providers; the fallback list on failure."""
+        return self.catalog.list_models()
+
+    async def alist_models(self) -> list[RouterModel]:
+        """Async twin of :meth:`list_models`."""
+        return await self.catalog.alist_models()
+
+    def get_models(self) -> list[str]:
+        """Model ids the router serves; ``fallback_models`` when the list cannot be fetched."""
+        return [m.id for m in self.list_models()]
+
+    async def aget_models(self) -> list[str]:
+        """Async twin of :meth:`get_models`."""
+        return [m.id for m in await self.alist_models()]
+
+    def get_mapping(self, model: str) -> list[ProviderMapping]:
+        """The model's live providers from the Hub (cached)."""
+        return self.catalog.get_mapping(self.get_model(model))
+
+    async def aget_mapping(self, model: str) -> list[ProviderMapping]:
+        """Async twin of :meth:`get_mapping`."""
+        return await self.catalog.aget_mapping(self.get_model(model))
+
+    def context_window(self, model: str, provider: str | None = None) -> int | None:
+        """The model's context length from ``/v1/models`` (None when unknown)."""
+        return Catalog.context_window_from(self.list_models(), self.get_model(model), provider)
+
+    async def acontext_window(self, model: str, provider: str | None = None) -> int | None:
+        """Async twin of :meth:`context_window`."""
+        models = await self.alist_models()
+        return Catalog.context_window_from(models, self.get_model(model), provider)
+
+    # -- request preparation ----------------------------------------------------------------
+    def _prepare(self, model: str | None, messages: Any, params: dict[str, Any]) -> ChatRequest:
+        if self.requires_token and not self.http.token:
+            raise MissingTokenError("No Hugging Face token was found")
+        return prepare_request(
+            model,
+            messages,
+            params,
+            resolve=lambda name, images: self.get_model(name, has_images=images),
+            provider=self.provider,
+            fallback_models=self.fallback_models,
+            max_inputs_lenght=self.max_inputs_lenght,
+            max_tokens=self.max_tokens,
+        )
+
+    def _send_args(self, attempt: Attempt, req: ChatRequest, stream: bool) -> dict[str, Any]:
+        accept = "text/event-stream" if stream else "application/json"
+        return {
+            "method": "POST",
+            "url": f"{self.base_url}/chat/completions",
+            "json": req.body(attempt.wire_model, stream=stream),
+            "headers": self.http.headers(extra={"Accept": accept}),
+        }
+
+    # -- async ------------------------------------------------------------------------------
+    async def astream_chat(
+        self, model: str | None, messages: Any, *, stream: bool = True, **params: Any
+    ) -> AsyncIterator[Event]:
+        """Stream the answer as events (see :mod:`hf_router.events`)."""
+        req = self._prepare(model, messages, params)
+        if req.trimmed:
+            yield req.trimmed
+        runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
+        while (step := runner.next()) is not None:
+            if isinstance(step, NeedMapping):
+                runner.answer(await self._amapping(step.model.repo_id))
+                continue
+            fallback = runner.fallback_event()
+            if fallback:
+                yield fallback
+            try:
+                async for event in self._arun(step, req, stream):
+                    yield event
+                return
+            except HFRouterError as exc:
+                runner.failed(step, exc)
+        raise runner.final_error()
+
+    async def _amapping(self, repo_id: str) -> list[ProviderMapping] | None:
+        try:
+            return await self.catalog.aget_mapping(repo_id)
+        except HFRouterError as exc:
+            logger.warning("No provider mapping for %s: %s", repo_id, exc)
+            return None
+
+    async def _aopen(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
+        client = self.http.aclient
+        args = self._send_args(attempt, req, stream)
+        response: httpx.Response | None = None
+        async for try_ in AsyncRetrying(**retry_kwargs(self.retry_policy)):
+            with try_:
+                try:
+                    response = await client.send(client.build_request(**args), stream=True)
+                except httpx.HTTPError as exc:
+                    raise transport_error(
+                        exc, model=attempt.wire_model, provider=attempt.provider
+                    ) from None
+                await araise_for_status(
+                    response,
+                    model=attempt.wire_model,
+                    provider=attempt.provider,
+                    secrets=self.http.secrets,
+                )
+        assert response is not None
+        return response
+
+    async def _arun(self, attempt: Attempt, req: ChatRequest, stream: bool) -> AsyncIterator[Event]:
+        response = await self._aopen(attempt, req, stream)
+        answer = AnswerStream(
+            attempt,
+            response.headers.get("x-inference-provider") or attempt.provider,
+            response.headers.get("content-type", ""),
+        )
+        try:
+            try:
+                async for chunk in response.aiter_bytes():
+                    for event in answer.feed(chunk):
+                        yield event
+                events = answer.end()
+            except httpx.HTTPError as exc:
+                raise answer.interrupted(
+                    transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
+                ) from None
+            except HFRouterError as exc:
+                raise answer.interrupted(exc) from None
+            for event in events:
+                yield event
+        finally:
+            await response.aclose()
+
+    async def achat(self, model: str | None, messages: Any, **params: Any) -> ChatResult:
+        """One whole answer (non-streamed request), aggregated into a :class:`ChatResult`."""
+        builder = ResultBuilder()
+        async for event in self.astream_chat(model, messages, stream=False, **params):
+            builder.add(event)
+        return builder.result()
+
+    # -- sync -------------------------------------------------------------------------------
+    def stream_chat(
+        self, model: str | None, messages: Any, *, stream: bool = True, **params: Any
+    ) -> Iterator[Event]:
+        """Sync twin of :meth:`astream_chat`."""
+        req = self._prepare(model, messages, params)
+        if req.trimmed:
+            yield req.trimmed
+        runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
+        while (step := runner.next()) is not None:
+            if isinstance(step, NeedMapping):
+                runner.answer(self._mapping(step.model.repo_id))
+                continue
+            fallback = runner.fallback_event()
+            if fallback:
+                yield fallback
+            try:
+                yield from self._run(step, req, stream)
+                return
+            except HFRouterError as exc:
+                runner.failed(step, exc)
+        raise runner.final_error()
+
+    def _mapping(self, repo_id: str) -> list[ProviderMapping] | None:
+        try:
+            return self.catalog.get_mapping(repo_id)
+        except HFRouterError as exc:
+            logger.warning("No provider mapping for %s: %s", repo_id, exc)
+            return None
+
+    def _open(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
+        client = self.http.client
+        args = self._send_args(attempt, req, stream)
+        response: httpx.Response | None = None
+        for try_ in Retrying(**retry_kwargs(self.retry_policy)):
+            with try_:
+                try:
+                    response = client.send(client.build_request(**args), stream=True)
+                except httpx.HTTPError as exc:
+                    raise transport_error(
+                        exc, model=attempt.wire_model, provider=attempt.provider
+                    ) from None
+                raise_for_status(
+                    response,
+                    model=attempt.wire_model,
+                    provider=attempt.provider,
+                    secrets=self.http.secrets,
+                )
+        assert response is not None
+        return response
+
+    def _run(self, attempt: Attempt, req: ChatRequest, stream: bool) -> Iterator[Event]:
+        response = self._open(attempt, req, stream)
+        answer = AnswerStream(
+            attempt,
+            response.headers.get("x-inference-provider") or attempt.provider,
+            response.headers.get("content-type", ""),
+        )
+        try:
+            try:
+                for chunk in response.iter_bytes():
+                    yield from answer.feed(chunk)
+                events = answer.end()
+            except httpx.HTTPError as exc:
+                raise answer.interrupted(
+                    transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
+                ) from None
+            except HFRouterError as exc:
+                raise answer.interrupted(exc) from None
+            yield from events
+        finally:
+            response.close()
+
+    def chat(self, model: str | None, messages: Any, **params: Any) -> ChatResult:
+        """Sync twin of :meth:`achat`."""
+        builder = ResultBuilder()
+        for event in self.stream_chat(model, messages, stream=False, **params):
+            builder.add(event)
+        return builder.result()

@@ -1,0 +1,175 @@
+"""The media provider routes (docs/media-protocols.md), the file downloads and the Hub model list.
+
+Every submit route checks the token, finds the model by the provider's model id (providerId;
+the repo id works too), applies the media faults, generates a small valid file from the prompt
+and answers in the provider's shape. Polled jobs finish after ``MediaStore.polls`` polls.
+Synchronous providers (hf-inference, fal-ai images, together/nebius/nscale images) and the fal
+queue live here; the other polled providers in ``_media_polled``.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..core.requests import emulator_state, json_response
+from .common import (
+    RedirectedFile,
+    b64,
+    file_response,
+    job_url,
+    polled_job,
+    prompt_of,
+    requested_size,
+    status_name,
+    submit,
+)
+from .polled import POLLED_ROUTES
+from .state import MediaFile, MediaStore
+
+__all__ = ["MEDIA_ROUTES"]
+
+_FAL_POLL_RE = re.compile(r"(?P<pid>.+)/requests/(?P<id>[^/]+?)(?P<status>/status)?")
+
+
+# -- synchronous providers ---------------------------------------------------------------------
+async def _hf_inference(request: Request) -> Response:
+    sub = await submit(request, "hf-inference", request.path_params["pid"])
+    if isinstance(sub, Response):
+        return sub
+    prompt = prompt_of(sub, sub.body.get("inputs"))
+    if isinstance(prompt, Response):
+        return prompt
+    if sub.plan.job_failed:
+        return sub.failure()
+    params = sub.body.get("parameters") if isinstance(sub.body.get("parameters"), dict) else {}
+    item = sub.file(prompt, requested_size(params, sub.kind == "video"), params.get("seed"))
+    return file_response(item, sub.headers)
+
+
+def _fal_media(item: MediaFile, url: str, seed: Any) -> dict[str, Any]:
+    if item.mime == "video/mp4":
+        video = {"url": url, "content_type": item.mime, "file_name": item.name}
+        return {"video": {**video, "file_size": item.size}, "seed": seed}
+    width, height = struct.unpack(">II", item.data[16:24])  # from the PNG's IHDR
+    image = {"url": url, "width": width, "height": height, "content_type": item.mime}
+    return {"images": [image], "seed": seed, "has_nsfw_concepts": [False]}
+
+
+async def _fal_submit(request: Request) -> Response:
+    pid = request.path_params["pid"]
+    sub = await submit(request, "fal-ai", pid)
+    if isinstance(sub, Response):
+        return sub
+    prompt = prompt_of(sub, sub.body.get("prompt"))
+    if isinstance(prompt, Response):
+        return prompt
+    seed = sub.body.get("seed")
+    item = sub.file(prompt, requested_size(sub.body, sub.kind == "video"), seed)
+    if request.query_params.get("_subdomain") == "queue":
+        job = sub.job(prompt, item)
+        base = f"https://queue.fal.run/{pid}/requests/{job.id}"
+        body = {"request_id": job.id, "status": "IN_QUEUE", "response_url": base}
+        urls = {"status_url": base + "/status", "cancel_url": base + "/cancel"}
+        return json_response({**body, **urls, "queue_position": 0}, headers=sub.headers)
+    if sub.plan.job_failed:
+        return sub.failure()
+    body = _fal_media(item, sub.url(item), seed)
+    return json_response({**body, "prompt": prompt}, headers=sub.headers)
+
+
+async def _fal_poll(request: Request) -> Response:
+    match = _FAL_POLL_RE.fullmatch(request.path_params["rest"])
+    headers = {"x-inference-provider": "fal-ai"}
+    if match is None or request.query_params.get("_subdomain") != "queue":
+        return json_response({"detail": "Not Found"}, 404, headers)
+    job = polled_job(request, "fal-ai", match["id"])
+    if isinstance(job, Response):
+        return job
+    base = f"https://queue.fal.run/{match['pid']}/requests/{job.id}"
+    if match["status"]:
+        state = job.poll()
+        body = {"status": status_name("fal-ai", state), "request_id": job.id, "response_url": base}
+        if state == "queued":
+            body["queue_position"] = 0
+        return json_response(body, headers=headers)
+    state = job.state()
+    if state in ("queued", "processing"):
+        return json_response({"detail": "Request is still in progress"}, 400, headers)
+    if state == "failed":
+        return json_response({"detail": job.error}, 422, headers)
+    item = emulator_state(request).store(MediaStore).files[job.file]
+    body = _fal_media(item, job_url(request, job), job.input.get("seed"))
+    return json_response(body, headers=headers)
+
+
+# -- together, nebius, nscale ------------------------------------------------------------------
+async def _images_generations(request: Request) -> Response:
+    provider = request.path_params["provider"]
+    if provider not in ("together", "nebius", "nscale"):
+        return json_response({"error": f"no images route for provider {provider}"}, 404)
+    sub = await submit(request, provider, None)
+    if isinstance(sub, Response):
+        return sub
+    prompt = prompt_of(sub, sub.body.get("prompt"))
+    if isinstance(prompt, Response):
+        return prompt
+    if sub.plan.job_failed:
+        return sub.failure()
+    count = sub.body.get("n")
+    count = count if isinstance(count, int) and 1 <= count <= 4 else 1
+    size = requested_size(sub.body, False)
+    data = [
+        {"index": i, "b64_json": b64(sub.file(prompt, size, f"{sub.body.get('seed')}/{i}"))}
+        for i in range(count)
+    ]
+    body = {"id": f"emu-{provider}-images", "model": sub.entry.provider_id, "object": "list"}
+    return json_response({**body, "data": data}, headers=sub.headers)
+
+
+# -- downloads and the Hub model list ----------------------------------------------------------
+async def _download(request: Request) -> Response:
+    item = emulator_state(request).store(MediaStore).files.get(request.path_params["name"])
+    if item is None:
+        return json_response({"error": "File not found"}, 404)
+    if isinstance(item, RedirectedFile):  # insecure_redirect: a plain-http foreign location
+        return Response(status_code=302, headers={"location": item.location})
+    return file_response(item)
+
+
+async def _hub_models(request: Request) -> Response:
+    query = request.query_params
+    expand = set(query.getlist("expand[]")) | set(query.getlist("expand"))
+    tag, wanted = query.get("pipeline_tag"), query.get("inference_provider")
+    search = (query.get("search") or "").lower()
+    limit = int(query["limit"]) if query.get("limit", "").isdigit() else None
+    out: list[dict[str, Any]] = []
+    for spec in emulator_state(request).models.values():
+        live = [p.provider for p in spec.live()]
+        if (tag and spec.pipeline_tag() != tag) or (search and search not in spec.model_id.lower()):
+            continue
+        if wanted and not (live if wanted == "all" else wanted in live):
+            continue
+        item: dict[str, Any] = {"_id": spec.hub_id(), "id": spec.model_id}
+        if not expand or "pipeline_tag" in expand:
+            item["pipeline_tag"] = spec.pipeline_tag()
+        if "inferenceProviderMapping" in expand:
+            item["inferenceProviderMapping"] = spec.mapping()
+        out.append(item)
+    return json_response(out[:limit] if limit is not None else out)
+
+
+MEDIA_ROUTES = [
+    Route("/hf-inference/models/{pid:path}", _hf_inference, methods=["POST"]),
+    Route("/fal-ai/{pid:path}", _fal_submit, methods=["POST"]),
+    Route("/fal-ai/{rest:path}", _fal_poll, methods=["GET"]),
+    Route("/{provider}/v1/images/generations", _images_generations, methods=["POST"]),
+    *POLLED_ROUTES,
+    Route("/files/{name}", _download, methods=["GET"]),
+    Route("/api/models", _hub_models, methods=["GET"]),
+]
