@@ -16,6 +16,7 @@ from ._shared.catalog import ProviderMapping, ProviderStatus, RouterModel
 from ._shared.config import DEFAULT_BASE_URL, DEFAULT_HUB_URL, RetryPolicy, Secret, find_token
 from ._shared.models import ModelRef, parse_model
 from ._version import __version__
+from .chat._batch import BatchProgress
 from .chat._client import RouterClient
 from .chat._facade import HuggingFaceAPI
 from .chat._result import ResultBuilder
@@ -72,6 +73,7 @@ __all__ = [  # noqa: RUF022 - lazily imported names listed too
     "SearchResult",
     "DEFAULT_BASE_URL",
     "DEFAULT_HUB_URL",
+    "BatchProgress",
     "ChatResult",
     "Event",
     "Fallback",

@@ -41,6 +41,7 @@ from .._shared.retry import retry_kwargs
 from ..errors import HFRouterError, MissingTokenError
 from ..events import ChatResult, Event
 from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner
+from ._batch import BatchMixin
 from ._request import ChatRequest, prepare_request
 from ._result import ResultBuilder
 
@@ -49,7 +50,7 @@ __all__ = ["RouterClient"]
 logger = logging.getLogger("hf_router")
 
 
-class RouterClient(Closeable):
+class RouterClient(BatchMixin, Closeable):
     """A client for the router's OpenAI-compatible chat completions.
 
     >>> client = RouterClient()                        # token from HF_TOKEN & co.
@@ -243,7 +244,7 @@ class RouterClient(Closeable):
         async for try_ in AsyncRetrying(**retry_kwargs(self.retry_policy)):
             with try_:
                 try:
-                    response = await client.send(client.build_request(**args), stream=True)
+                    response = await self.http.asend(client.build_request(**args), key=attempt.wire_model)
                 except httpx.HTTPError as exc:
                     raise transport_error(
                         exc, model=attempt.wire_model, provider=attempt.provider
@@ -325,7 +326,7 @@ class RouterClient(Closeable):
         for try_ in Retrying(**retry_kwargs(self.retry_policy)):
             with try_:
                 try:
-                    response = client.send(client.build_request(**args), stream=True)
+                    response = self.http.send(client.build_request(**args), key=attempt.wire_model)
                 except httpx.HTTPError as exc:
                     raise transport_error(
                         exc, model=attempt.wire_model, provider=attempt.provider
