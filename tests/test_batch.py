@@ -199,7 +199,9 @@ def test_a_bad_row_is_its_own_error(fresh: RouterEmulator) -> None:
 
 async def test_on_error_raise_stops_the_batch(fresh: RouterEmulator) -> None:
     client = _client(fresh)
-    rows = [{"messages": _prompt(i), "model": "batch/r400" if i == 5 else "batch/ok"} for i in range(50)]
+    rows = [
+        {"messages": _prompt(i), "model": "batch/r400" if i == 5 else "batch/ok"} for i in range(50)
+    ]
     with pytest.raises(BadRequestError):
         await client.abatch(None, rows, concurrency=4, on_error="raise")
 

@@ -147,7 +147,7 @@ class RateLimiter:
 
     async def acquire(self) -> None:
         """Wait for one send's token."""
-        while (wait := self._take()) > 0:
+        while (wait := self._take()) > 0:  # noqa: ASYNC110 - a clock, shared across loops
             await asyncio.sleep(wait)
 
     def acquire_sync(self) -> None:

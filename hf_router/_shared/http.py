@@ -4,6 +4,7 @@ statuses to typed errors. The only module that talks to httpx directly."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import weakref
 from collections.abc import AsyncIterator, Mapping
@@ -252,10 +253,8 @@ def _close_with_loop(client: httpx.AsyncClient) -> object:
     by ``asyncio.run`` before the loop closes) finalises it, which closes the client."""
     agen = _closer(client)
     step = agen.__anext__()  # the loop's firstiter hook registers ``agen`` here
-    try:
+    with contextlib.suppress(StopIteration):
         step.send(None)  # runs to the ``yield`` without suspending
-    except StopIteration:
-        pass
     return agen
 
 

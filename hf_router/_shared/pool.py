@@ -169,4 +169,3 @@ def new_sync_client(timeout: float | httpx.Timeout | None) -> httpx.Client:
     return httpx.Client(
         timeout=timeout, limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100)
     )
-

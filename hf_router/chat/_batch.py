@@ -26,12 +26,12 @@ from ..events import ChatResult
 if TYPE_CHECKING:
     from ._client import RouterClient
 
-__all__ = ["BatchMixin", "BatchProgress", "BatchResult", "DEFAULT_CONCURRENCY"]
+__all__ = ["DEFAULT_CONCURRENCY", "BatchMixin", "BatchProgress", "BatchResult"]
 
 DEFAULT_CONCURRENCY = 32
 MAX_CONCURRENCY = 4096
 
-BatchResult = Union[ChatResult, HFRouterError]
+BatchResult = Union[ChatResult, HFRouterError]  # noqa: UP007 - a runtime alias on 3.10
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +73,14 @@ def _check(concurrency: int, on_error: str, rate: float | None) -> None:
     if isinstance(concurrency, bool) or not isinstance(concurrency, int):
         raise InvalidInputError(f"concurrency={concurrency!r} must be an integer")
     if not 1 <= concurrency <= MAX_CONCURRENCY:
-        raise InvalidInputError(f"concurrency={concurrency} must be between 1 and {MAX_CONCURRENCY}")
+        raise InvalidInputError(
+            f"concurrency={concurrency} must be between 1 and {MAX_CONCURRENCY}"
+        )
     if on_error not in ("return", "raise"):
         raise InvalidInputError(f"on_error={on_error!r} must be 'return' or 'raise'")
-    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate <= 0):
+    if rate is not None and (
+        isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate <= 0
+    ):
         raise InvalidInputError(f"max_requests_per_second={rate!r} must be a positive number")
 
 

@@ -42,6 +42,7 @@ from ..errors import HFRouterError, MissingTokenError
 from ..events import ChatResult, Event
 from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner
 from ._batch import BatchMixin
+from ._batch_workers import NO_TOKEN, PicklableClient, TokenProvider
 from ._request import ChatRequest, prepare_request
 from ._result import ResultBuilder
 
@@ -50,7 +51,7 @@ __all__ = ["RouterClient"]
 logger = logging.getLogger("hf_router")
 
 
-class RouterClient(BatchMixin, Closeable):
+class RouterClient(BatchMixin, PicklableClient, Closeable):
     """A client for the router's OpenAI-compatible chat completions.
 
     >>> client = RouterClient()                        # token from HF_TOKEN & co.
@@ -59,6 +60,8 @@ class RouterClient(BatchMixin, Closeable):
 
     ``base_url`` may point at any OpenAI-compatible server (TGI, vLLM, llama.cpp, Ollama);
     then Hub lookups are skipped unless ``use_hub_mapping=True`` or ``hub_url`` is given.
+    ``token_provider`` (a function returning the token) is called when ``api_key`` is not
+    given; a pickled client carries it but never the token (see ``chat/_batch_workers.py``).
     """
 
     def __init__(
@@ -83,6 +86,7 @@ class RouterClient(BatchMixin, Closeable):
         max_inputs_lenght: int | None = DEFAULT_MAX_INPUTS_LENGHT,
         max_tokens: int | None = DEFAULT_MAX_TOKENS,
         mapping_ttl: float = 600.0,
+        token_provider: TokenProvider | None = None,
     ) -> None:
         self.base_url = resolve_base_url(base_url)
         self.hub_url = resolve_hub_url(hub_url)
@@ -107,8 +111,9 @@ class RouterClient(BatchMixin, Closeable):
         self.default_vision_model = default_vision_model
         self.max_inputs_lenght = max_inputs_lenght
         self.max_tokens = max_tokens
+        self.token_provider = token_provider  # called when api_key is not given (also in workers)
         self.http = HTTPSession(
-            token=find_token(api_key),
+            token=find_token(api_key or (token_provider() if token_provider else None)),
             timeout=timeout,
             headers=headers,
             bill_to=bill_to,
@@ -185,7 +190,7 @@ class RouterClient(BatchMixin, Closeable):
     # -- request preparation ----------------------------------------------------------------
     def _prepare(self, model: str | None, messages: Any, params: dict[str, Any]) -> ChatRequest:
         if self.requires_token and not self.http.token:
-            raise MissingTokenError("No Hugging Face token was found")
+            raise MissingTokenError(NO_TOKEN)
         return prepare_request(
             model,
             messages,
@@ -244,7 +249,9 @@ class RouterClient(BatchMixin, Closeable):
         async for try_ in AsyncRetrying(**retry_kwargs(self.retry_policy)):
             with try_:
                 try:
-                    response = await self.http.asend(client.build_request(**args), key=attempt.wire_model)
+                    response = await self.http.asend(
+                        client.build_request(**args), key=attempt.wire_model
+                    )
                 except httpx.HTTPError as exc:
                     raise transport_error(
                         exc, model=attempt.wire_model, provider=attempt.provider

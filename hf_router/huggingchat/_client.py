@@ -112,7 +112,12 @@ class HuggingChatClient(Closeable):
         return (*found, self._cookie.get_secret_value()) if self._cookie else tuple(found)
 
     def __getstate__(self) -> None:
-        raise TypeError("A HuggingChatClient cannot be pickled; save its Conversation instead.")
+        raise TypeError(
+            "A HuggingChatClient cannot be pickled: it holds the hf-chat session cookie, which "
+            "never leaves the process. Build it inside the worker (a Ray actor's __init__, a "
+            "multiprocessing initializer), where HuggingChatClient() reads HF_CHAT_COOKIE; to "
+            "continue a conversation there, pickle its Conversation instead."
+        )
 
     # -- plumbing ------------------------------------------------------------------------------
     def _headers(self, referer: str | None = None, **extra: str) -> dict[str, str]:
