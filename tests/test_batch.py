@@ -80,6 +80,7 @@ def _root(error: HFRouterError) -> list[HFRouterError]:
     return [error]
 
 
+@pytest.mark.slow
 async def test_2000_rows_in_order_with_typed_errors(fresh: RouterEmulator) -> None:
     rows = [
         {"messages": [{"role": "user", "content": _prompt(i)}], "model": _model_of(i)}
@@ -148,6 +149,7 @@ def _limited_run(emu: RouterEmulator, gate: bool) -> tuple[list[Any], int]:
     return results, _count_429s(emu, model, 96)
 
 
+@pytest.mark.slow
 def test_the_429_gate_sends_fewer_requests_into_a_rate_limit(emu: RouterEmulator) -> None:
     gated, gated_429s = _limited_run(emu, gate=True)
     ungated, ungated_429s = _limited_run(emu, gate=False)

@@ -2,12 +2,13 @@
 client pools of the seed facades (one client per configuration, keyed by a digest of the token
 or cookie, never the secret itself).
 
-Why shards: httpcore's pool walks every connection and every queued request each time a request
+Why shards: httpcore's pool walks its connections and its waiting requests each time a request
 starts or ends, so one pool serving N requests at once costs O(N) per request. Measured against
-the emulator (100 ms per answer), one pool cost 2.6 ms of client CPU per request at 16 in flight
-and 12-15 ms at 64-512, with or without more keep-alive connections. Several small pools (at most
-``SHARD_SIZE`` connections each), the least busy chosen per request, keep that walk short: see
-benchmarks/README.md for the figures.
+the emulator (100 ms per answer, ``RouterClient.abatch``), one pool cost 4.0 ms of client CPU per
+request at 16 in flight and 5.9-8.9 ms at 64-512; pools of 32 connections 3.6 then 4.4-5.4 ms;
+pools of 8 2.3 then 2.6-3.5 ms; pools of 4 2.7 then 2.1-2.8 ms (flat). So: many pools of
+``SHARD_SIZE`` connections, each request sent on the first pool with a free connection (see
+benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ __all__ = [
     "secret_digest",
 ]
 
-SHARD_SIZE = 32  # connections per shard
+SHARD_SIZE = 4  # connections per shard (measured: see the module docstring)
 MAX_CONNECTIONS = 1024  # per async client, over all shards
 
 T = TypeVar("T")
@@ -161,7 +162,8 @@ def new_async_client(timeout: float | httpx.Timeout | None) -> httpx.AsyncClient
     if _env_proxies():
         return httpx.AsyncClient(timeout=timeout, limits=_limits(MAX_CONNECTIONS))
     shards = -(-MAX_CONNECTIONS // SHARD_SIZE)
-    return httpx.AsyncClient(timeout=timeout, transport=ShardedAsyncTransport(shards))
+    transport = ShardedAsyncTransport(shards, SHARD_SIZE)
+    return httpx.AsyncClient(timeout=timeout, transport=transport)
 
 
 def new_sync_client(timeout: float | httpx.Timeout | None) -> httpx.Client:
