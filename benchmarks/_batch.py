@@ -135,9 +135,7 @@ async def _chat_openai(base_url: str) -> int:
 
 
 def _ray_start(base_url: str, hub_url: str) -> Any:
-    os.environ.update(
-        {"HF_TOKEN": TOKEN, "HF_ROUTER_BASE_URL": base_url, "HF_ENDPOINT": hub_url}
-    )
+    os.environ.update({"HF_TOKEN": TOKEN, "HF_ROUTER_BASE_URL": base_url, "HF_ENDPOINT": hub_url})
     import logging
 
     import ray
