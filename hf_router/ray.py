@@ -22,6 +22,7 @@ This module imports only public hf_router names (and Ray/pyarrow, lazily at call
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -292,8 +293,8 @@ def chat_dataset(
 
 def init_local(num_cpus: int = 2, **kwargs: Any) -> Any:
     """``ray.init`` for a quiet local cluster bound to the loopback address: no usage stats,
-    no dashboard, workers' logs not copied to the driver, no progress bars. ``kwargs`` go to
-    ``ray.init`` (and win)."""
+    no dashboard, workers' logs not copied to the driver, no progress bars, Ray Data's INFO
+    lines off. ``kwargs`` go to ``ray.init`` (and win)."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     ray = _require_ray()
     options: dict[str, Any] = {
@@ -306,6 +307,7 @@ def init_local(num_cpus: int = 2, **kwargs: Any) -> Any:
     }
     context = ray.init(**options)
     quiet_progress()
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # no per-dataset INFO lines
     return context
 
 
