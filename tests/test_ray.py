@@ -117,3 +117,16 @@ def test_the_token_never_rides_in_the_actor_arguments() -> None:
         RouterChat("ray/ok", client={"api_key": SECRET})
     with pytest.raises(InvalidInputError, match="max_in_flight"):
         RouterChat("ray/ok", max_in_flight=0)
+
+
+def test_a_shared_rate_limit_spaces_the_requests_of_all_actors(cluster: RouterEmulator) -> None:
+    cluster.clear_requests()
+    items = [{"prompt": f"Rate-limited row {i}."} for i in range(20)]
+    rows = chat_dataset(
+        ray.data.from_items(items), "ray/ok", actors=2, requests_per_second=10, max_tokens=16
+    ).take_all()
+    assert sorted(r["answer"] for r in rows) == sorted(i["prompt"] for i in items)
+    times = sorted(r.time for r in cluster.requests if r.path.endswith("/chat/completions"))
+    assert len(times) == 20
+    # 10 per second over both actors: the 20th send is at least ~1.9 s after the first
+    assert times[-1] - times[0] >= 1.5
