@@ -232,3 +232,19 @@ async def test_sync_batch_works_inside_a_running_loop(fresh: RouterEmulator) -> 
     assert [r.text for r in results] == ["from a notebook cell", "second"]
     assert (await client.abatch("batch/ok", [])) == []
     await asyncio.sleep(0)
+
+
+def test_a_long_pause_is_not_waited_for_the_row_falls_back(fresh: RouterEmulator) -> None:
+    fresh.add_model("gate/long", providers=["together", "nebius"])
+    fresh.set_fault("429:retry_after=120", model="gate/long", provider="together")
+    client = _client(fresh)
+    first = client.chat("gate/long", [{"role": "user", "content": "first"}])
+    assert first.provider == "nebius" and first.fallbacks
+    fresh.clear_requests()
+    rows = [f"row {i} after the long 429" for i in range(10)]
+    results = client.batch("gate/long", rows, concurrency=5)
+    assert [r.text for r in results] == rows
+    assert all(r.provider == "nebius" for r in results)
+    # the gate refused the paused route at once: nothing more was sent to it
+    sent = [r.json["model"] for r in fresh.requests if r.path.endswith("/chat/completions")]
+    assert "gate/long" not in sent and sent.count("gate/long:nebius") == 10

@@ -130,3 +130,27 @@ def test_a_shared_rate_limit_spaces_the_requests_of_all_actors(cluster: RouterEm
     assert len(times) == 20
     # 10 per second over both actors: the 20th send is at least ~1.9 s after the first
     assert times[-1] - times[0] >= 1.5
+
+
+def test_a_message_list_column_with_a_system_prompt(cluster: RouterEmulator) -> None:
+    cluster.clear_requests()
+    items = [
+        {"key": f"k{i}", "chat": [{"role": "user", "content": f"Conversation {i} asks this."}]}
+        for i in range(10)
+    ]
+    rows = chat_dataset(
+        ray.data.from_items(items),
+        "ray/ok",
+        messages_column="chat",
+        system_prompt="Answer briefly.",
+        id_columns=["key"],
+        actors=1,
+        temperature=0,
+    ).take_all()
+    assert {r["key"]: r["answer"] for r in rows} == {
+        f"k{i}": f"Conversation {i} asks this." for i in range(10)
+    }
+    bodies = [r.json for r in cluster.requests if r.path.endswith("/chat/completions")]
+    assert len(bodies) == 10
+    assert all(b["messages"][0] == {"role": "system", "content": "Answer briefly."} for b in bodies)
+    assert all(b["temperature"] == 0 for b in bodies)
