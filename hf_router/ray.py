@@ -291,18 +291,33 @@ def chat_dataset(
     )
 
 
+_SINGLE_NODE_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+
 def init_local(num_cpus: int = 2, **kwargs: Any) -> Any:
-    """``ray.init`` for a quiet local cluster bound to the loopback address: no usage stats,
-    no dashboard, workers' logs not copied to the driver, no progress bars, Ray Data's INFO
-    lines off. ``kwargs`` go to ``ray.init`` (and win)."""
+    """``ray.init`` for a quiet single-node cluster bound to the loopback address (it sets
+    ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``, Ray's own switch for that, unless already set): no
+    usage stats, no dashboard, workers' logs not copied to the driver, no progress bars, Ray
+    Data's INFO lines off. ``kwargs`` go to ``ray.init`` (and win). For a real cluster call
+    ``ray.init`` yourself."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    # A single-node cluster on the loopback address: Ray does this on macOS and Windows, and
+    # this switch asks for it here too (read by Ray's processes; the driver's copy is set too
+    # in case Ray was imported before).
+    os.environ.setdefault(_SINGLE_NODE_ENV, "0")
     ray = _require_ray()
+    if os.environ[_SINGLE_NODE_ENV] == "0":
+        try:
+            from ray._private import ray_constants
+
+            ray_constants.ENABLE_RAY_CLUSTER = False
+        except (ImportError, AttributeError):  # pragma: no cover - another Ray layout
+            pass
     options: dict[str, Any] = {
         "num_cpus": num_cpus,
         "include_dashboard": False,
         "log_to_driver": False,
         "logging_level": "WARNING",
-        "_node_ip_address": "127.0.0.1",
         **kwargs,
     }
     context = ray.init(**options)

@@ -154,3 +154,8 @@ def test_a_message_list_column_with_a_system_prompt(cluster: RouterEmulator) -> 
     assert len(bodies) == 10
     assert all(b["messages"][0] == {"role": "system", "content": "Answer briefly."} for b in bodies)
     assert all(b["temperature"] == 0 for b in bodies)
+
+
+def test_the_local_cluster_is_on_the_loopback_address(cluster: RouterEmulator) -> None:
+    assert ray.util.get_node_ip_address() == "127.0.0.1"
+    assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}
