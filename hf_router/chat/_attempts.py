@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import httpx
+
+from .._shared.http import transport_error
 from .._shared.models import ModelRef
 from .._shared.responses import summarize_body
 from ..errors import (
@@ -198,11 +202,13 @@ class AnswerStream:
         "_reasoning",
         "_sse",
         "_text",
+        "attempt",
         "decoder",
         "started",
     )
 
     def __init__(self, attempt: Attempt, provider: str | None, content_type: str) -> None:
+        self.attempt = attempt
         self._info = ProviderInfo(
             str(attempt.model.repo_id), provider, attempt.provider_model_id, attempt.number
         )
@@ -306,3 +312,26 @@ class AnswerStream:
             status_code=status,
             server_message=error.server_message,
         )
+
+
+@contextmanager
+def sending(attempt: Attempt) -> Iterator[None]:
+    """Around sending one request: a transport failure becomes the typed error of ``attempt``."""
+    try:
+        yield
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, model=attempt.wire_model, provider=attempt.provider) from None
+
+
+@contextmanager
+def reading(answer: AnswerStream) -> Iterator[None]:
+    """Around reading an answer: any failure becomes :meth:`AnswerStream.interrupted` (which
+    keeps what was delivered, so a broken stream is never retried after its first token)."""
+    try:
+        yield
+    except httpx.HTTPError as exc:
+        attempt = answer.attempt
+        error = transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
+        raise answer.interrupted(error) from None
+    except HFRouterError as exc:
+        raise answer.interrupted(exc) from None

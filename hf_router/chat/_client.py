@@ -28,7 +28,6 @@ from .._shared.http import (
     HTTPSession,
     araise_for_status,
     raise_for_status,
-    transport_error,
 )
 from .._shared.models import (
     DEFAULT_MODEL,
@@ -40,7 +39,7 @@ from .._shared.models import (
 from .._shared.retry import retry_kwargs
 from ..errors import HFRouterError, MissingTokenError
 from ..events import ChatResult, Event
-from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner
+from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner, reading, sending
 from ._request import ChatRequest, prepare_request
 from ._result import ResultBuilder
 
@@ -181,7 +180,7 @@ class RouterClient(Closeable):
         models = await self.alist_models()
         return Catalog.context_window_from(models, self.get_model(model), provider)
 
-    # -- request preparation ----------------------------------------------------------------
+    # -- request preparation (shared by the sync and async twins) ----------------------------
     def _prepare(self, model: str | None, messages: Any, params: dict[str, Any]) -> ChatRequest:
         if self.requires_token and not self.http.token:
             raise MissingTokenError("No Hugging Face token was found")
@@ -205,6 +204,25 @@ class RouterClient(Closeable):
             "headers": self.http.headers(extra={"Accept": accept}),
         }
 
+    def _status_args(self, attempt: Attempt) -> dict[str, Any]:
+        return {
+            "model": attempt.wire_model,
+            "provider": attempt.provider,
+            "secrets": self.http.secrets,
+        }
+
+    @staticmethod
+    def _answer(attempt: Attempt, response: httpx.Response) -> AnswerStream:
+        return AnswerStream(
+            attempt,
+            response.headers.get("x-inference-provider") or attempt.provider,
+            response.headers.get("content-type", ""),
+        )
+
+    @staticmethod
+    def _no_mapping(repo_id: str, exc: HFRouterError) -> None:
+        logger.warning("No provider mapping for %s: %s", repo_id, exc)
+
     # -- async ------------------------------------------------------------------------------
     async def astream_chat(
         self, model: str | None, messages: Any, *, stream: bool = True, **params: Any
@@ -218,8 +236,7 @@ class RouterClient(Closeable):
             if isinstance(step, NeedMapping):
                 runner.answer(await self._amapping(step.model.repo_id))
                 continue
-            fallback = runner.fallback_event()
-            if fallback:
+            if fallback := runner.fallback_event():
                 yield fallback
             try:
                 async for event in self._arun(step, req, stream):
@@ -233,49 +250,27 @@ class RouterClient(Closeable):
         try:
             return await self.catalog.aget_mapping(repo_id)
         except HFRouterError as exc:
-            logger.warning("No provider mapping for %s: %s", repo_id, exc)
+            self._no_mapping(repo_id, exc)
             return None
 
     async def _aopen(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
-        client = self.http.aclient
-        args = self._send_args(attempt, req, stream)
-        response: httpx.Response | None = None
+        client, args = self.http.aclient, self._send_args(attempt, req, stream)
         async for try_ in AsyncRetrying(**retry_kwargs(self.retry_policy)):
             with try_:
-                try:
+                with sending(attempt):
                     response = await client.send(client.build_request(**args), stream=True)
-                except httpx.HTTPError as exc:
-                    raise transport_error(
-                        exc, model=attempt.wire_model, provider=attempt.provider
-                    ) from None
-                await araise_for_status(
-                    response,
-                    model=attempt.wire_model,
-                    provider=attempt.provider,
-                    secrets=self.http.secrets,
-                )
-        assert response is not None
+                await araise_for_status(response, **self._status_args(attempt))
         return response
 
     async def _arun(self, attempt: Attempt, req: ChatRequest, stream: bool) -> AsyncIterator[Event]:
         response = await self._aopen(attempt, req, stream)
-        answer = AnswerStream(
-            attempt,
-            response.headers.get("x-inference-provider") or attempt.provider,
-            response.headers.get("content-type", ""),
-        )
+        answer = self._answer(attempt, response)
         try:
-            try:
+            with reading(answer):
                 async for chunk in response.aiter_bytes():
                     for event in answer.feed(chunk):
                         yield event
                 events = answer.end()
-            except httpx.HTTPError as exc:
-                raise answer.interrupted(
-                    transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
-                ) from None
-            except HFRouterError as exc:
-                raise answer.interrupted(exc) from None
             for event in events:
                 yield event
         finally:
@@ -288,7 +283,7 @@ class RouterClient(Closeable):
             builder.add(event)
         return builder.result()
 
-    # -- sync -------------------------------------------------------------------------------
+    # -- sync: the same steps as the async twins, with blocking I/O --------------------------
     def stream_chat(
         self, model: str | None, messages: Any, *, stream: bool = True, **params: Any
     ) -> Iterator[Event]:
@@ -301,8 +296,7 @@ class RouterClient(Closeable):
             if isinstance(step, NeedMapping):
                 runner.answer(self._mapping(step.model.repo_id))
                 continue
-            fallback = runner.fallback_event()
-            if fallback:
+            if fallback := runner.fallback_event():
                 yield fallback
             try:
                 yield from self._run(step, req, stream)
@@ -315,48 +309,26 @@ class RouterClient(Closeable):
         try:
             return self.catalog.get_mapping(repo_id)
         except HFRouterError as exc:
-            logger.warning("No provider mapping for %s: %s", repo_id, exc)
+            self._no_mapping(repo_id, exc)
             return None
 
     def _open(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
-        client = self.http.client
-        args = self._send_args(attempt, req, stream)
-        response: httpx.Response | None = None
+        client, args = self.http.client, self._send_args(attempt, req, stream)
         for try_ in Retrying(**retry_kwargs(self.retry_policy)):
             with try_:
-                try:
+                with sending(attempt):
                     response = client.send(client.build_request(**args), stream=True)
-                except httpx.HTTPError as exc:
-                    raise transport_error(
-                        exc, model=attempt.wire_model, provider=attempt.provider
-                    ) from None
-                raise_for_status(
-                    response,
-                    model=attempt.wire_model,
-                    provider=attempt.provider,
-                    secrets=self.http.secrets,
-                )
-        assert response is not None
+                raise_for_status(response, **self._status_args(attempt))
         return response
 
     def _run(self, attempt: Attempt, req: ChatRequest, stream: bool) -> Iterator[Event]:
         response = self._open(attempt, req, stream)
-        answer = AnswerStream(
-            attempt,
-            response.headers.get("x-inference-provider") or attempt.provider,
-            response.headers.get("content-type", ""),
-        )
+        answer = self._answer(attempt, response)
         try:
-            try:
+            with reading(answer):
                 for chunk in response.iter_bytes():
                     yield from answer.feed(chunk)
                 events = answer.end()
-            except httpx.HTTPError as exc:
-                raise answer.interrupted(
-                    transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
-                ) from None
-            except HFRouterError as exc:
-                raise answer.interrupted(exc) from None
             yield from events
         finally:
             response.close()
