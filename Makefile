@@ -54,10 +54,12 @@ bench: $(STAMP_BENCH)
 
 test: $(STAMP_DEV) $(STAMP_LLAMA)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 lint: $(STAMP_DEV)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff format --check .
 
 format: $(STAMP_DEV)

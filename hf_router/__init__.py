@@ -14,6 +14,7 @@ import logging as _logging
 
 from ._shared.catalog import ProviderMapping, ProviderStatus, RouterModel
 from ._shared.config import DEFAULT_BASE_URL, DEFAULT_HUB_URL, RetryPolicy, Secret, find_token
+from ._shared.messages import sniff_mime
 from ._shared.models import ModelRef, parse_model
 from ._version import __version__
 from .chat._client import RouterClient
@@ -42,12 +43,12 @@ from .events import (
 
 # Media and HuggingChat are imported on first use (keeps `import hf_router` light).
 _LAZY = {
-    "MediaClient": ".media._client",
-    "HuggingFaceMedia": ".media._facade",
-    "HuggingChatClient": ".huggingchat._client",
-    "Conversation": ".huggingchat._client",
-    "SearchResult": ".huggingchat._client",
-    "HuggingChat": ".huggingchat._facade",
+    "MediaClient": ".media",
+    "HuggingFaceMedia": ".media",
+    "HuggingChatClient": ".huggingchat",
+    "Conversation": ".huggingchat",
+    "SearchResult": ".huggingchat",
+    "HuggingChat": ".huggingchat",
 }
 
 
@@ -103,6 +104,7 @@ __all__ = [  # noqa: RUF022 - lazily imported names listed too
     "calculate_length",
     "find_token",
     "parse_model",
+    "sniff_mime",
     "trim_messages",
     "trim_with_report",
 ]
