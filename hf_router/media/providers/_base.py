@@ -28,6 +28,7 @@ __all__ = [
     "TASKS",
     "VIDEO_STEPS",
     "Kind",
+    "LoraAdapter",
     "MediaBytes",
     "MediaOutput",
     "MediaProvider",
@@ -43,6 +44,7 @@ __all__ = [
     "path_id",
     "quote_id",
     "size_for",
+    "video_size",
 ]
 
 Kind = Literal["image", "video"]
@@ -65,6 +67,13 @@ ASPECT_RATIOS: dict[str, tuple[int, int]] = {
 }
 """Width and height (multiples of 16, about one megapixel) for each named aspect ratio."""
 
+VIDEO_SIZES: dict[str, dict[str, tuple[int, int]]] = {
+    "480p": {"16:9": (832, 480), "9:16": (480, 832), "1:1": (624, 624)},
+    "720p": {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (960, 960)},
+    "1080p": {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1440, 1440)},
+}
+"""Video frame sizes for the common resolutions (the sizes Wan and the video providers use)."""
+_RESOLUTION_RE = re.compile(r"^\s*(\d{3,4})\s*p\s*$", re.IGNORECASE)
 _RATIO_RE = re.compile(r"^\s*(\d{1,4})\s*[:x/]\s*(\d{1,4})\s*$")
 _MAX_SIDE = 8192
 
@@ -91,6 +100,67 @@ def size_for(aspect_ratio: str | None, kind: Kind = "image") -> tuple[int, int]:
             return size
     scale = math.sqrt(1024 * 1024 / (w * h))
     return max(16, round(w * scale / 16) * 16), max(16, round(h * scale / 16) * 16)
+
+
+def video_size(resolution: str | None, aspect_ratio: str | None) -> tuple[int, int]:
+    """Width and height of a video frame for ``resolution`` (``480p``, ``720p``...: the height
+    of a landscape frame, default 480p) and ``aspect_ratio`` (default 16:9): 480p 16:9 is
+    832x480, 720p 16:9 is 1280x720 (:data:`VIDEO_SIZES`); other pairs keep the pixel count of
+    the 16:9 frame at that resolution, in multiples of 16."""
+    w, h = _ratio(DEFAULT_ASPECT_RATIO["video"] if aspect_ratio is None else aspect_ratio)
+    name = (resolution or "480p").strip().lower()
+    match = _RESOLUTION_RE.match(name)
+    if match is None or not 144 <= int(match.group(1)) <= 4320:
+        raise InvalidInputError(
+            f"resolution={resolution!r} is not a video resolution: pass e.g. '480p' or '720p'"
+        )
+    lines = int(match.group(1))
+    for ratio, size in VIDEO_SIZES.get(f"{lines}p", {}).items():
+        a, b = map(int, ratio.split(":"))
+        if a * h == b * w:
+            return size
+    area = round(lines * 16 / 9 / 16) * 16 * lines  # the 16:9 frame's pixel count
+    width, height = math.sqrt(area * w / h), math.sqrt(area * h / w)
+    return max(16, round(width / 16) * 16), max(16, round(height / 16) * 16)
+
+
+@dataclass(frozen=True, slots=True)
+class LoraAdapter:
+    """A LoRA adapter from the Hub mapping (``adapter: "lora"``, ``adapterWeightsPath``): the
+    Hub repo that holds it, the weights file inside it and the Hub the files are served from."""
+
+    repo_id: str
+    weights_path: str
+    hub_url: str = "https://huggingface.co"
+
+    @property
+    def weights_url(self) -> str:
+        """``{hub}/{repo}/resolve/main/{weights_path}`` (fal-ai's ``loras[].path``)."""
+        parts = self.weights_path.split("/")
+        if not self.weights_path or any(p in ("", ".", "..") for p in parts):
+            raise MalformedResponseError(
+                f"The adapterWeightsPath {self.weights_path!r} of {self.repo_id} is not a file path",
+                hint="Report the model's mapping on its Hub page, or pick another provider.",
+            )
+        path = "/".join(quote(p, safe=_SEGMENT_SAFE) for p in parts)
+        return f"{self.hub_url.rstrip('/')}/{path_id(self.repo_id)}/resolve/main/{path}"
+
+    @property
+    def repo_url(self) -> str:
+        """``https://huggingface.co/{repo}`` (replicate's ``lora_weights``; the official clients
+        write the public Hub here, not ``HF_ENDPOINT``)."""
+        return f"https://huggingface.co/{path_id(self.repo_id)}"
+
+    @classmethod
+    def from_mapping(
+        cls, repo_id: str, extra: Mapping[str, Any], hub_url: str
+    ) -> LoraAdapter | None:
+        """The adapter of a mapping entry (its fields beyond provider/providerId/status/task),
+        or None: ``adapterWeightsPath`` is required, ``adapter`` must be ``lora`` when given."""
+        path, adapter = extra.get("adapterWeightsPath"), extra.get("adapter")
+        if not isinstance(path, str) or not path or adapter not in (None, "lora"):
+            return None
+        return cls(repo_id, path, hub_url)
 
 
 def _side(name: str, value: object) -> int | None:
@@ -135,7 +205,8 @@ class MediaTask:
     ) -> MediaTask:
         """Validate the arguments (:class:`InvalidInputError` saying what to pass instead) and
         apply the seed's defaults: aspect ratio 1:1 for images and 16:9 for video, the size
-        from the aspect ratio unless given, and for video ``num_inference_steps`` 20."""
+        from the aspect ratio unless given (for video from ``resolution`` and the aspect
+        ratio, :func:`video_size`), and for video ``num_inference_steps`` 20."""
         if kind not in KINDS:
             raise InvalidInputError(f"kind={kind!r} is not supported: pass 'image' or 'video'")
         if not isinstance(prompt, str) or not prompt.strip():
@@ -146,7 +217,12 @@ class MediaTask:
         ratio = "{}:{}".format(
             *_ratio(DEFAULT_ASPECT_RATIO[kind] if aspect_ratio is None else aspect_ratio)
         )
-        base_w, base_h = size_for(ratio, kind)  # type: ignore[arg-type]
+        if resolution is not None and (not isinstance(resolution, str) or not resolution.strip()):
+            raise InvalidInputError(f"resolution={resolution!r}: pass e.g. '480p' or '720p'")
+        if kind == "video":  # the frame size the resolution names, not the image table
+            base_w, base_h = video_size(resolution, ratio)
+        else:
+            base_w, base_h = size_for(ratio, kind)  # type: ignore[arg-type]
         w, h = _side("width", width), _side("height", height)
         if w is None and h is None:
             w, h = base_w, base_h
@@ -158,8 +234,6 @@ class MediaTask:
             raise InvalidInputError(f"seed={seed!r} must be a whole number >= 0, or None")
         if negative_prompt is not None and not isinstance(negative_prompt, str):
             raise InvalidInputError("negative_prompt must be a string, or None")
-        if resolution is not None and (not isinstance(resolution, str) or not resolution.strip()):
-            raise InvalidInputError(f"resolution={resolution!r}: pass e.g. '480p' or '720p'")
         if extra is not None and (
             not isinstance(extra, Mapping) or not all(isinstance(k, str) for k in extra)
         ):
@@ -256,8 +330,11 @@ class MediaProvider:
         """True when this provider can make ``kind`` (``image`` or ``video``)."""
         return kind in self.kinds
 
-    def submit(self, task: MediaTask, provider_id: str) -> RequestSpec:
-        """The request that starts the generation. Override this."""
+    def submit(
+        self, task: MediaTask, provider_id: str, lora: LoraAdapter | None = None
+    ) -> RequestSpec:
+        """The request that starts the generation (with the mapping's LoRA adapter, if any,
+        for the providers that take one). Override this."""
         raise NotImplementedError
 
     def parse(self, body: Any, content_type: str = "") -> MediaOutput:
