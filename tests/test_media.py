@@ -501,7 +501,8 @@ async def test_facade_generates_by_mapping_task(facade, tmp_path):
                 {"role": "user", "content": [{"type": "text", "text": "a cat"}]}]  # fmt: skip
     events = [e async for e in facade.create_async_generator(VIDEO_MODEL, messages, output_dir=tmp_path)]  # fmt: skip
     [result] = [e for e in events if isinstance(e, MediaResult)]
-    assert (result.kind, result.prompt, result.provider) == ("video", "a cat", "fal-ai")
+    # the seed's order: replicate (2nd in the mapping) before fal-ai (1st)
+    assert (result.kind, result.prompt, result.provider) == ("video", "a cat", "replicate")
     assert isinstance(events[0], Status) and any(isinstance(e, ProviderInfo) for e in events)
     events = [
         e
