@@ -378,7 +378,7 @@ def test_response_format_json_schema_and_json_object(emulator: RouterEmulator) -
 
 # -- models, mapping, routing ----------------------------------------------------------------
 def test_v1_models_lists_registered_models(emulator: RouterEmulator) -> None:
-    emulator.add_model("org/a", providers=["groq"], context_length=8192)
+    emulator.add_model("org/a", providers=["cerebras"], context_length=8192)
     chat(emulator, {"model": "org/b", "messages": user("hi")})
     data = httpx.get(emulator.base_url + "/models").json()
     assert data["object"] == "list"
@@ -389,13 +389,13 @@ def test_v1_models_lists_registered_models(emulator: RouterEmulator) -> None:
     assert entry["owned_by"] == "org"
     assert isinstance(entry["created"], int)
     [provider] = entry["providers"]
-    assert provider["provider"] == "groq"
+    assert provider["provider"] == "cerebras"
     assert provider["status"] == "live"
     assert provider["context_length"] == 8192
     assert set(provider["pricing"]) == {"input", "output"}
     assert provider["supports_tools"] is True
     assert provider["supports_structured_output"] is True
-    assert [p["provider"] for p in by_id["org/b"]["providers"]] == ["together", "groq", "novita"]
+    assert [p["provider"] for p in by_id["org/b"]["providers"]] == ["together", "cerebras", "novita"]
 
 
 @pytest.mark.parametrize(
@@ -424,14 +424,14 @@ def test_hub_mapping_dict_form(emulator: RouterEmulator, expand: str) -> None:
 
 
 def test_hub_mapping_list_form_and_no_expand(emulator: RouterEmulator) -> None:
-    emulator.add_model("org/list-model", providers=["groq"], mapping_form="list")
+    emulator.add_model("org/list-model", providers=["cerebras"], mapping_form="list")
     url = emulator.hub_url + "/api/models/org/list-model"
     mapping = httpx.get(url, params={"expand[]": "inferenceProviderMapping"}).json()[
         "inferenceProviderMapping"
     ]
     assert mapping == [
         {
-            "provider": "groq",
+            "provider": "cerebras",
             "providerId": "org/list-model",
             "status": "live",
             "task": "conversational",
@@ -449,9 +449,9 @@ def test_hub_mapping_list_form_and_no_expand(emulator: RouterEmulator) -> None:
         ("org/m:fastest", 200, "together"),
         ("org/m:cheapest", 200, "together"),
         ("org/m:preferred", 200, "together"),
-        ("org/m:groq", 200, "groq"),
+        ("org/m:cerebras", 200, "cerebras"),
         ("org/m:novita", 400, "novita"),
-        ("org/m:cerebras", 400, "cerebras"),
+        ("org/m:groq", 400, "groq"),
     ],
 )
 def test_model_suffix_routing(
@@ -468,7 +468,7 @@ def test_model_suffix_routing(
 
 def test_provider_model_id_and_per_provider_route(emulator: RouterEmulator) -> None:
     emulator.add_model(
-        "org/m", providers=["groq", "together"], provider_ids={"together": "org/m-Turbo"}
+        "org/m", providers=["cerebras", "together"], provider_ids={"together": "org/m-Turbo"}
     )
     unified = chat(emulator, {"model": "org/m:together", "messages": user("hi")})
     assert unified.json()["model"] == "org/m-Turbo"
@@ -481,11 +481,11 @@ def test_provider_model_id_and_per_provider_route(emulator: RouterEmulator) -> N
     assert pinned.headers["x-inference-provider"] == "together"
     assert pinned.json()["model"] == "org/m-Turbo"
     by_repo = chat(
-        emulator, {"model": "org/m", "messages": user("hi")}, path="/groq/v1/chat/completions"
+        emulator, {"model": "org/m", "messages": user("hi")}, path="/cerebras/v1/chat/completions"
     )
     assert by_repo.json()["model"] == "org/m"
     missing = chat(
-        emulator, {"model": "org/m", "messages": user("hi")}, path="/cerebras/v1/chat/completions"
+        emulator, {"model": "org/m", "messages": user("hi")}, path="/groq/v1/chat/completions"
     )
     assert missing.status_code == 400
     assert missing.json()["error"]["code"] == "model_not_supported"
@@ -709,9 +709,9 @@ def test_set_fault_per_model_and_provider(emulator: RouterEmulator) -> None:
     failing = chat(emulator, {"model": "org/m", "messages": user("hi")})
     assert failing.status_code == 402
     assert failing.headers["x-inference-provider"] == "together"
-    other = chat(emulator, {"model": "org/m:groq", "messages": user("hi")})
+    other = chat(emulator, {"model": "org/m:cerebras", "messages": user("hi")})
     assert other.status_code == 200
-    assert other.headers["x-inference-provider"] == "groq"
+    assert other.headers["x-inference-provider"] == "cerebras"
     assert chat(emulator, {"model": "org/other", "messages": user("hi")}).status_code == 200
 
 
@@ -719,10 +719,10 @@ def test_set_fault_times_then_normal(emulator: RouterEmulator) -> None:
     emulator.set_fault("429:retry_after=2", times=2)
     statuses = [chat(emulator, {"messages": user("hi")}).status_code for _ in range(3)]
     assert statuses == [429, 429, 200]
-    emulator.set_fault("500", provider="groq")
-    assert chat(emulator, {"model": "org/m:groq", "messages": user("hi")}).status_code == 500
+    emulator.set_fault("500", provider="cerebras")
+    assert chat(emulator, {"model": "org/m:cerebras", "messages": user("hi")}).status_code == 500
     emulator.clear_faults()
-    assert chat(emulator, {"model": "org/m:groq", "messages": user("hi")}).status_code == 200
+    assert chat(emulator, {"model": "org/m:cerebras", "messages": user("hi")}).status_code == 200
 
 
 def test_stream_shaping_fault_via_set_fault(emulator: RouterEmulator) -> None:
@@ -774,7 +774,7 @@ def test_request_log_masks_the_token(emulator: RouterEmulator) -> None:
 
 
 def test_reset_forgets_models_faults_and_counters(emulator: RouterEmulator) -> None:
-    emulator.add_model("org/m", providers=["groq"])
+    emulator.add_model("org/m", providers=["cerebras"])
     emulator.set_fault("500")
     assert chat(emulator, {"model": "org/m", "messages": user("hi")}).status_code == 500
     emulator.reset()

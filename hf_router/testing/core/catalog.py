@@ -19,7 +19,7 @@ __all__ = [
 
 DEFAULT_PROVIDERS: tuple[tuple[str, str], ...] = (
     ("together", "live"),
-    ("groq", "live"),
+    ("cerebras", "live"),
     ("novita", "staging"),
 )
 """A new model's providers: two the router routes today, then one not live. (nebius was the
@@ -29,7 +29,7 @@ MEDIA_TASKS = frozenset({"text-to-image", "text-to-video"})
 REASONING_MODES = ("field", "think_tags")
 _PRICING: dict[str, dict[str, float]] = {
     "together": {"input": 0.88, "output": 0.88},
-    "groq": {"input": 0.59, "output": 0.79},
+    "cerebras": {"input": 0.85, "output": 1.20},
     "novita": {"input": 0.20, "output": 0.60},
 }
 _MODEL_ID_RE = re.compile(r"[A-Za-z0-9][\w.\-]*/[\w.\-]+")
