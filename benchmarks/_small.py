@@ -55,7 +55,10 @@ async def failover(emu: Any, rounds: int) -> tuple[list[Row], list[Any]]:
             raise RuntimeError(f"expected cerebras without a fallback, got {result}")
         return 1
 
-    contenders = [Contender("402 then cerebras", through_402), Contender("cerebras directly", direct)]
+    contenders = [
+        Contender("402 then cerebras", through_402),
+        Contender("cerebras directly", direct),
+    ]
     try:
         samples = await interleaved_wall(contenders, rounds)
     finally:

@@ -395,7 +395,11 @@ def test_v1_models_lists_registered_models(emulator: RouterEmulator) -> None:
     assert set(provider["pricing"]) == {"input", "output"}
     assert provider["supports_tools"] is True
     assert provider["supports_structured_output"] is True
-    assert [p["provider"] for p in by_id["org/b"]["providers"]] == ["together", "cerebras", "novita"]
+    assert [p["provider"] for p in by_id["org/b"]["providers"]] == [
+        "together",
+        "cerebras",
+        "novita",
+    ]
 
 
 @pytest.mark.parametrize(

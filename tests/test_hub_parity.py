@@ -115,7 +115,9 @@ class OurTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
 @pytest.fixture
 def hub(emulator: RouterEmulator) -> Iterator[RouterEmulator]:
     """huggingface_hub's HTTP clients routed to the emulator (restored afterwards)."""
-    set_client_factory(lambda: httpx2.Client(transport=Hub2Transport(emulator), follow_redirects=True))
+    set_client_factory(
+        lambda: httpx2.Client(transport=Hub2Transport(emulator), follow_redirects=True)
+    )
     set_async_client_factory(lambda: httpx2.AsyncClient(transport=AsyncHub2Transport(emulator)))
     try:
         yield emulator
@@ -137,7 +139,9 @@ async def media(emulator: RouterEmulator, tmp_path: Path) -> Any:
         await client.aclose()
 
 
-def _model(emulator: RouterEmulator, name: str, provider: str, pid: str, task: str, **lora: str) -> str:
+def _model(
+    emulator: RouterEmulator, name: str, provider: str, pid: str, task: str, **lora: str
+) -> str:
     entry = {"provider": provider, "providerId": pid, "task": task, **lora}
     emulator.add_model(name, providers=[entry], task=task, mapping_form="list")
     return name
@@ -297,9 +301,9 @@ def test_chat_pinned_provider_matches_huggingface_hub(hub, emulator):
     hub.clear_requests()
 
     with httpx.Client(transport=OurTransport(emulator)) as http:
-        ours = RouterClient(
-            TOKEN, base_url=f"{ROUTER}/v1", hub_url=HUB, http_client=http
-        ).chat(f"{model}:cerebras", messages, max_tokens=64)
+        ours = RouterClient(TOKEN, base_url=f"{ROUTER}/v1", hub_url=HUB, http_client=http).chat(
+            f"{model}:cerebras", messages, max_tokens=64
+        )
     [our_post] = _submits(hub)
     # the router's unified route with model:provider (what the router documents for clients)
     assert our_post.path == "/v1/chat/completions" and our_post.json["model"] == f"{model}:cerebras"

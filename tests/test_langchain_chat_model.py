@@ -123,7 +123,9 @@ def test_invoke_and_stream_give_the_same_message_shape(emulator):
 
 def test_response_metadata_names_the_served_model_and_provider(emulator):
     emulator.add_model(
-        "org/served", providers=["cerebras", "together"], provider_ids={"cerebras": "org/served-fp8"}
+        "org/served",
+        providers=["cerebras", "together"],
+        provider_ids={"cerebras": "org/served-fp8"},
     )
     message = make(emulator, model="org/served").invoke("hi")
     meta = message.response_metadata

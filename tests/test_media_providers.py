@@ -35,12 +35,12 @@ from hf_router.media._download import (
 from hf_router.media.providers import PROVIDERS, MediaProvider, get_provider
 from hf_router.media.providers._base import (
     ASPECT_RATIOS,
+    LoraAdapter,
     MediaBytes,
     MediaTask,
     MediaURL,
     Pending,
     RequestSpec,
-    LoraAdapter,
     decode_base64,
     path_id,
     size_for,
@@ -214,7 +214,9 @@ def test_fal_image() -> None:
     spec = p.submit(image(aspect_ratio="16:9", seed=1), "fal-ai/flux/dev")
     assert (spec.method, spec.path) == ("POST", "/fal-ai/fal-ai/flux/dev")
     assert spec.json == {
-        "prompt": "a red fox", "image_size": {"width": 1344, "height": 768}, "seed": 1,
+        "prompt": "a red fox",
+        "image_size": {"width": 1344, "height": 768},
+        "seed": 1,
     }  # fmt: skip  (no num_images: neither official client sends it)
     body = {"images": [{"url": "https://v3.fal.media/x.png", "width": 64, "height": 36}]}
     assert p.parse(body) == MediaURL("https://v3.fal.media/x.png", 64, 36)
@@ -363,7 +365,9 @@ def test_nscale() -> None:
     spec = p.submit(task, "stability-ai/sdxl")
     assert spec.path == "/nscale/v1/images/generations"
     assert spec.json == {
-        "prompt": "a red fox", "model": "stability-ai/sdxl", "size": "512x768",
+        "prompt": "a red fox",
+        "model": "stability-ai/sdxl",
+        "size": "512x768",
         "response_format": "b64_json",
     }  # fmt: skip  (huggingface_hub nscale.py: size "WxH", no steps, no cfg_scale)
     data_uri = "data:image/png;base64," + base64.b64encode(PNG).decode()
@@ -490,10 +494,12 @@ def test_lora_from_the_mapping() -> None:
     assert LoraAdapter.from_mapping("org/m", {}, "https://huggingface.co") is None
     assert LoraAdapter.from_mapping("org/m", {"adapter": "lora"}, "h") is None
     assert LoraAdapter.from_mapping("org/m", {"adapter": "other", "adapterWeightsPath": "w"}, "h") is None  # fmt: skip
-    assert LoraAdapter("org/m", "dir/a b.safetensors").weights_url.endswith("/dir/a%20b.safetensors")
+    assert LoraAdapter("org/m", "dir/a b.safetensors").weights_url.endswith(
+        "/dir/a%20b.safetensors"
+    )
     for bad in ("../../x", "a//b", ""):
         with pytest.raises(MalformedResponseError):
-            LoraAdapter("org/m", bad).weights_url
+            _ = LoraAdapter("org/m", bad).weights_url
 
 
 def test_lora_fal_image_and_video() -> None:

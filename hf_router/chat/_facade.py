@@ -45,7 +45,8 @@ def _audio_part(data: Any, filename: str | None) -> dict[str, Any] | None:
         return _input_audio(payload, fmt)
     mime = mimetypes.guess_type(filename or "")[0] or ""
     if not mime.startswith("audio/") and not (
-        isinstance(data, str | Path) and (mimetypes.guess_type(str(data))[0] or "").startswith("audio/")
+        isinstance(data, str | Path)
+        and (mimetypes.guess_type(str(data))[0] or "").startswith("audio/")
     ):
         return None
     if isinstance(data, bytes | bytearray | memoryview):

@@ -16,8 +16,8 @@ import json
 import logging
 import os
 import random
-from dataclasses import replace
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -206,7 +206,7 @@ class MediaEngine:
     def _task_for(run: MediaRun, cand: Candidate) -> MediaTask:
         """The task as sent to ``cand``: in seed mode hf-inference gets a random seed."""
         if run.seed_compat and cand.name == "hf-inference" and run.task.seed is None:
-            return replace(run.task, seed=random.randint(0, 2**32))  # noqa: S311 (not crypto)
+            return replace(run.task, seed=random.randint(0, 2**32))
         return run.task
 
     async def _wait(self, run: MediaRun, cand: Candidate, output: MediaOutput) -> MediaOutput:

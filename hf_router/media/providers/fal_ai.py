@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._base import (
+    LoraAdapter,
     MediaOutput,
     MediaProvider,
     MediaTask,
-    LoraAdapter,
     MediaURL,
     Pending,
     RequestSpec,

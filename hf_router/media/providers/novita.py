@@ -71,4 +71,3 @@ class NovitaProvider(MediaProvider):
     def _pending(self, job_id: str, status: str) -> Pending:
         path = f"/novita/v3/async/task-result?task_id={quote(job_id, safe='')}"
         return Pending(job_id, RequestSpec("GET", path), status)
-
