@@ -195,7 +195,7 @@ async def test_timeout_bounds_each_request(seed_env):
     emulator = seed_env
     emulator.add_model(CHAT, providers=["together"])
     emulator.set_fault("slow_first_token=5", model=CHAT)
-    with pytest.raises(HFRouterError, match="(?i)time"):
+    with pytest.raises(HFRouterError, match=r"(?i)time"):
         await collect(HuggingFaceAPI.create_async_generator(f"{CHAT}:together", HELLO, timeout=0.5))
 
 
