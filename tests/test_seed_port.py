@@ -287,3 +287,21 @@ def test_media_create_completion_is_the_sync_twin(seed_env, tmp_path):
     )
     [result] = [i for i in items if isinstance(i, MediaResult)]
     assert (result.kind, result.provider) == ("image", "together")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"headers": ["X-A: 1"]}, "headers"),
+        ({"timeout": -1}, "timeout"),
+        ({"timeout": "slow"}, "timeout"),
+        ({"extra_data": ["x"]}, "extra_data"),
+        ({"api_endpoint": "http://127.0.0.1:9/v1"}, "chat/completions"),
+        ({"media": [("/no/such/file.mp3", "file.mp3")]}, "audio media"),
+        ({"media": [(b"", "empty.wav")]}, "empty"),
+    ],
+)
+async def test_bad_seed_keywords_are_refused_before_sending(seed_env, kwargs, match):
+    with pytest.raises(InvalidInputError, match=match):
+        await collect(HuggingFaceAPI.create_async_generator(CHAT, HELLO, **kwargs))
+    assert not chat_posts(seed_env)

@@ -78,11 +78,11 @@ def render_seed_media(
     name's type or a ``data:audio/`` URI) an ``input_audio`` part (``mpeg`` is ``mp3``), anything
     else an ``image_url`` data URI. A list content keeps its parts after the media (the seed
     leaves such a message without the media)."""
-    out = [dict(m) for m in messages]
-    if not media:
-        return out
-    if not out:
-        raise InvalidInputError("media was given but there are no messages to attach it to")
+    if not media or isinstance(messages, str | bytes) or not isinstance(messages, Sequence):
+        return messages  # type: ignore[return-value]  (validated by the client)
+    out = [dict(m) if isinstance(m, Mapping) else m for m in messages]
+    if not out or not isinstance(out[-1], dict):
+        raise InvalidInputError("media was given but there is no last message to attach it to")
     parts: list[dict[str, Any]] = []
     for item in media:
         data, name = item if isinstance(item, tuple) and len(item) == 2 else (item, None)
