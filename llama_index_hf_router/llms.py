@@ -89,7 +89,7 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
         api_key: The Hugging Face token (alias ``hf_token``); default ``HF_TOKEN``, then
             ``HUGGING_FACE_HUB_TOKEN``, then the huggingface_hub token file. A secret: it never
             appears in ``repr``, ``to_dict()``, ``to_json()``, ``to_payload()`` or pickles.
-        provider: Pin an inference provider (``"together"``, ``"nebius"``, ...).
+        provider: Pin an inference provider (``"together"``, ``"cerebras"``, ...).
         base_url: The router's OpenAI-compatible base (default ``HF_ROUTER_BASE_URL`` or
             ``https://router.huggingface.co/v1``); any OpenAI-compatible server works.
         hub_url: The Hub (for provider mappings); default ``HF_ENDPOINT`` or huggingface.co.

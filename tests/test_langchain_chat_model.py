@@ -123,13 +123,15 @@ def test_invoke_and_stream_give_the_same_message_shape(emulator):
 
 def test_response_metadata_names_the_served_model_and_provider(emulator):
     emulator.add_model(
-        "org/served", providers=["nebius", "together"], provider_ids={"nebius": "org/served-fp8"}
+        "org/served",
+        providers=["cerebras", "together"],
+        provider_ids={"cerebras": "org/served-fp8"},
     )
     message = make(emulator, model="org/served").invoke("hi")
     meta = message.response_metadata
     assert meta["model_name"] == "org/served-fp8"  # what the provider reports it served
     assert meta["model_provider"] == "huggingface"
-    assert meta["provider"] == "nebius"
+    assert meta["provider"] == "cerebras"
     assert meta["finish_reason"] == "stop"
     assert meta["id"].startswith("chatcmpl-emu-")
     assert meta["system_fingerprint"] == "emu-1"
@@ -217,7 +219,7 @@ def test_fallback_from_a_402_provider_is_in_metadata_and_callbacks(emulator):
     message = make(emulator).invoke("fallback please", config={"callbacks": [notices]})
     assert message.content == "fallback please"
     meta = message.response_metadata
-    assert meta["provider"] == "nebius"
+    assert meta["provider"] == "cerebras"
     assert meta["attempt"] == 2
     [fallback] = meta["fallbacks"]
     assert fallback["provider"] == "together"

@@ -111,6 +111,9 @@ class HTTPSession:
         self._owns_client = http_client is None
         self._owns_aclient = http_async_client is None
         self._aclient_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self.proxy: str | None = None
+        """A proxy URL for the clients this session creates (set before the first request;
+        the seed facades' ``proxy``)."""
 
     def __repr__(self) -> str:
         return f"HTTPSession(token={'set' if self.token else 'none'}, timeout={self.timeout!r})"
@@ -142,7 +145,9 @@ class HTTPSession:
         if self._client is None or self._client.is_closed:
             if not self._owns_client:
                 raise ClientClosedError("The injected httpx.Client is closed")
-            self._client = httpx.Client(timeout=self.timeout, limits=self._limits())
+            self._client = httpx.Client(
+                timeout=self.timeout, limits=self._limits(), proxy=self.proxy
+            )
         return self._client
 
     @property
@@ -156,7 +161,9 @@ class HTTPSession:
         loop = asyncio.get_running_loop()
         known = self._aclient_loop() if self._aclient_loop else None
         if self._aclient is None or self._aclient.is_closed or known is not loop:
-            self._aclient = httpx.AsyncClient(timeout=self.timeout, limits=self._limits())
+            self._aclient = httpx.AsyncClient(
+                timeout=self.timeout, limits=self._limits(), proxy=self.proxy
+            )
             self._aclient_loop = weakref.ref(loop)
         return self._aclient
 

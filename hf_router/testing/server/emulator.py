@@ -274,8 +274,9 @@ class RouterEmulator:
         """Register (or replace) a model.
 
         ``providers``: names (live) or dicts ``{"provider", "status", "providerId", "task",
-        "context_length"}`` (a provider's own context length);
-        default together, nebius (live), novita (staging). ``reasoning``: ``None`` (by name:
+        "context_length", "adapter", "adapterWeightsPath"}`` (a provider's own context
+        length; a LoRA adapter: ``"adapter": "lora"`` and the weights file in the repo);
+        default together, cerebras (live), novita (staging). ``reasoning``: ``None`` (by name:
         ids containing ``R1``/``reason`` get ``"field"``), ``"field"``, ``"think_tags"`` or
         ``"none"``. ``provider_ids``: ``{provider: providerId}``. ``ValueError`` if invalid.
         """
