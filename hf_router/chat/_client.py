@@ -36,11 +36,13 @@ from .._shared.models import (
     parse_model,
     resolve_model,
 )
+from .._shared.checks import check_count, check_model_arg, check_seconds
 from .._shared.retry import retry_kwargs
-from ..errors import HFRouterError, MissingTokenError
+from ..errors import HFRouterError, InvalidInputError, MissingTokenError
 from ..events import ChatResult, Event
 from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner, reading, sending
-from ._request import ChatRequest, prepare_request
+from ._params import check_max_tokens
+from ._request import ChatRequest, check_model_list, prepare_request
 from ._result import ResultBuilder
 
 __all__ = ["RouterClient"]
@@ -82,6 +84,23 @@ class RouterClient(Closeable):
         max_tokens: int | None = DEFAULT_MAX_TOKENS,
         mapping_ttl: float = 600.0,
     ) -> None:
+        check_count(max_retries, "max_retries", low=0)
+        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+            raise InvalidInputError("retry_policy must be a hf_router RetryPolicy, or None")
+        check_max_tokens(max_tokens)
+        if max_inputs_lenght is not None:
+            check_count(max_inputs_lenght, "max_inputs_lenght")
+        check_seconds(mapping_ttl, "mapping_ttl", zero=True)
+        check_model_list(fallback_models, "fallback_models")
+        check_model_arg(default_model, "default_model", optional=False)
+        check_model_arg(default_vision_model, "default_vision_model", optional=False)
+        if model_aliases is not None and (
+            not isinstance(model_aliases, Mapping)
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in model_aliases.items())
+        ):
+            raise InvalidInputError("model_aliases must be a dict of alias -> model id strings")
+        if use_hub_mapping is not None and not isinstance(use_hub_mapping, bool):
+            raise InvalidInputError("use_hub_mapping must be True, False or None (automatic)")
         self.base_url = resolve_base_url(base_url)
         self.hub_url = resolve_hub_url(hub_url)
         if use_hub_mapping is None:
