@@ -62,7 +62,9 @@ def check_mapping(value: Any, name: str, *, json: bool = True) -> None:
     if value is None:
         return
     if not isinstance(value, Mapping):
-        raise InvalidInputError(f"{name} must be a dict (e.g. {{'key': 'value'}}), not {type(value).__name__}")
+        raise InvalidInputError(
+            f"{name} must be a dict (e.g. {{'key': 'value'}}), not {type(value).__name__}"
+        )
     if json:
         check_json(value, name)
     elif not all(isinstance(k, str) for k in value):

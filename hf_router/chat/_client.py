@@ -11,6 +11,7 @@ import httpx
 from tenacity import AsyncRetrying, Retrying
 
 from .._shared.catalog import Catalog, ProviderMapping, RouterModel
+from .._shared.checks import check_count, check_model_arg, check_seconds
 from .._shared.config import (
     DEFAULT_MAX_INPUTS_LENGHT,
     DEFAULT_MAX_TOKENS,
@@ -36,7 +37,6 @@ from .._shared.models import (
     parse_model,
     resolve_model,
 )
-from .._shared.checks import check_count, check_model_arg, check_seconds
 from .._shared.retry import retry_kwargs
 from ..errors import HFRouterError, InvalidInputError, MissingTokenError
 from ..events import ChatResult, Event

@@ -104,11 +104,13 @@ class HuggingFaceAPI:
         """Stream an answer: ``ProviderInfo``, then text as ``str``, then the other events.
 
         An explicit ``api_base`` is used as an OpenAI-compatible base directly (no Hub lookup).
+        As in the seed, ``model=""`` means the default model; any other bad argument raises
+        :class:`~hf_router.errors.InvalidInputError` before a request is sent.
         """
         key = api_key.get_secret_value() if isinstance(api_key, Secret) else api_key
         client = cls._client(key, api_base)
         async for event in client.astream_chat(
-            model,
+            None if model == "" else model,
             messages,
             max_tokens=max_tokens,
             max_inputs_lenght=max_inputs_lenght,

@@ -23,6 +23,7 @@ import httpx
 from tenacity import AsyncRetrying
 
 from .._shared.catalog import Catalog
+from .._shared.checks import check_model_arg
 from .._shared.http import HTTPSession, araise_for_status, transport_error
 from .._shared.models import ModelRef, parse_model
 from .._shared.retry import retry_kwargs
@@ -78,6 +79,7 @@ class MediaEngine:
         extra_data: Mapping[str, Any] | None = None,
         **task_args: Any,
     ) -> AsyncIterator[Event]:
+        check_model_arg(model, optional=False)
         task = MediaTask.build(kind, prompt, extra=extra_data, **task_args)
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_N:
             raise InvalidInputError(
@@ -285,6 +287,8 @@ def _speaks(provider: str, kind: str) -> bool:
 
 
 def _directory(value: str | os.PathLike[str]) -> Path:
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        raise InvalidInputError(f"output_dir={value!r} must be a directory path (str or Path)")
     return Path(value).expanduser()
 
 

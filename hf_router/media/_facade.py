@@ -3,15 +3,19 @@ classmethods, as a thin wrapper over :class:`~hf_router.MediaClient`."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar
 
+from .._shared.checks import check_count, check_seconds
 from .._shared.config import DEFAULT_HUB_URL, Secret, find_token, resolve_hub_url
 from .._shared.models import parse_model
 from .._shared.pool import ClientPool, secret_digest
 from ..errors import InvalidInputError, ModelNotSupportedError
 from ..events import Event
 from ._client import MediaClient, resolve_router_root
+from ._engine import MAX_N
+from .providers._base import MediaTask
 
 __all__ = ["HuggingFaceMedia", "format_image_prompt"]
 
@@ -41,6 +45,45 @@ def format_image_prompt(
         "No prompt: pass prompt='...' or end the messages with a user message describing the "
         "image or video"
     )
+
+
+_KEYWORDS = frozenset({"seed", "negative_prompt", "output_dir"})
+_IGNORED = frozenset({"stream", "proxy", "cookies", "return_conversation"})
+"""Seed keywords that g4f-style callers pass to every provider; they mean nothing here."""
+
+
+def _check_call(
+    n: Any,
+    prompt: str,
+    aspect_ratio: Any,
+    width: Any,
+    height: Any,
+    resolution: Any,
+    extra_data: Any,
+    kwargs: Mapping[str, Any],
+) -> None:
+    """Validate the arguments before the Hub mapping is asked (nothing is sent on a mistake)."""
+    unknown = sorted(set(kwargs) - _KEYWORDS - _IGNORED)
+    if unknown:
+        raise InvalidInputError(
+            f"Unknown argument(s) {', '.join(unknown)}; the keywords are seed, negative_prompt "
+            "and output_dir, and provider-specific fields go in extra_data={...}"
+        )
+    check_count(n, "n", high=MAX_N)
+    MediaTask.build(
+        "video",  # the kind with every option: validates them all
+        prompt,
+        aspect_ratio=aspect_ratio,
+        width=width,
+        height=height,
+        resolution=resolution,
+        seed=kwargs.get("seed"),
+        negative_prompt=kwargs.get("negative_prompt"),
+        extra=extra_data,
+    )
+    output_dir = kwargs.get("output_dir")
+    if output_dir is not None and not isinstance(output_dir, (str, os.PathLike)):
+        raise InvalidInputError(f"output_dir={output_dir!r} must be a directory path or None")
 
 
 class HuggingFaceMedia:
@@ -122,6 +165,9 @@ class HuggingFaceMedia:
         ``seed``, ``negative_prompt`` and ``output_dir`` may be passed as keywords."""
         ref = parse_model(model)
         text = format_image_prompt(messages, prompt)
+        if timeout is not None and timeout != 0:
+            check_seconds(timeout, "timeout")
+        _check_call(n, text, aspect_ratio, width, height, resolution, extra_data, kwargs)
         mapping = await cls.get_mapping(ref.repo_id, api_key)
         if ref.provider:
             entries = [mapping[ref.provider]] if ref.provider in mapping else []
