@@ -204,6 +204,8 @@ def chat_cases() -> list[Any]:
         ("fallback-models-empty-item", {"fallback_models": [""]}, "fallback_models[0]"),
         ("max-inputs-lenght-zero", {"max_inputs_lenght": 0}, "max_inputs_lenght"),
         ("provider-int", {"provider": 7}, "provider"),
+        ("provider-empty", {"provider": ""}, "provider"),
+        ("stream-string", {"stream": "yes"}, "stream"),
         ("media-int", {"media": [5]}, "media[0]"),
         ("messages-string", {"messages": "hello"}, "messages"),
     ]

@@ -297,6 +297,7 @@ class RouterClient(Closeable):
 
     async def achat(self, model: str | None, messages: Any, **params: Any) -> ChatResult:
         """One whole answer (non-streamed request), aggregated into a :class:`ChatResult`."""
+        _no_stream_argument(params)
         builder = ResultBuilder()
         async for event in self.astream_chat(model, messages, stream=False, **params):
             builder.add(event)
@@ -354,7 +355,16 @@ class RouterClient(Closeable):
 
     def chat(self, model: str | None, messages: Any, **params: Any) -> ChatResult:
         """Sync twin of :meth:`achat`."""
+        _no_stream_argument(params)
         builder = ResultBuilder()
         for event in self.stream_chat(model, messages, stream=False, **params):
             builder.add(event)
         return builder.result()
+
+
+def _no_stream_argument(params: Mapping[str, Any]) -> None:
+    if "stream" in params:
+        raise InvalidInputError(
+            "chat()/achat() do not take stream=: they make one non-streamed request; use "
+            "stream_chat()/astream_chat() to stream"
+        )

@@ -175,6 +175,8 @@ def build_body(
             f"Unknown chat parameter(s): {', '.join(sorted(unknown))}; pass provider-specific "
             "fields in extra_body={...}"
         )
+    if not isinstance(stream, bool):
+        raise InvalidInputError(f"stream={stream!r} must be True or False")
     body: dict[str, Any] = {"model": model, "messages": messages}
     check_max_tokens(max_tokens)
     if max_tokens is not None:

@@ -10,7 +10,7 @@ from typing import Any
 from .._shared.checks import check_count, check_model_arg
 from .._shared.messages import has_images, prepare_messages
 from .._shared.models import ModelRef, parse_model
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, InvalidModelError
 from ..events import Trimmed
 from ._params import build_body
 from ._trim import trim_with_report
@@ -66,7 +66,12 @@ def prepare_request(
     params = dict(params)
     wire = prepare_messages(messages, params.pop("media", None))
     name = resolve(model, has_images(wire))
-    pinned = params.pop("provider", None) or provider
+    pinned = params.pop("provider", None)
+    if pinned is not None and (not isinstance(pinned, str) or not pinned):
+        raise InvalidModelError(
+            f"provider={pinned!r} must be a provider name such as 'together', or None"
+        )
+    pinned = pinned or provider
     ref = parse_model(name, pinned if ":" not in name else None)
     fallbacks = params.pop("fallback_models", None)
     if fallbacks is not None:
