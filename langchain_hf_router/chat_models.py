@@ -27,7 +27,7 @@ from hf_router import RouterClient
 from hf_router.errors import InvalidInputError
 
 from ._convert import MODEL_PROVIDER, ChunkTranslator, to_wire_messages
-from ._run import anotify, check_fields, notify
+from ._run import anotify, check_fields, notify, validated_init
 from ._structured import (
     METHODS,
     StructuredMethod,
@@ -128,7 +128,7 @@ class ChatHFRouter(BaseChatModel):
     def __init__(self, **kwargs: Any) -> None:
         """Validate the fields and build the core client; bad values raise
         :class:`~hf_router.errors.InvalidInputError` naming the field (not wrapped by Pydantic)."""
-        super().__init__(**kwargs)
+        validated_init(super().__init__, type(self), kwargs)
         check_fields(self)
         self._client = self._build_client()
 
@@ -236,9 +236,14 @@ class ChatHFRouter(BaseChatModel):
         if not params.get("stop"):
             params.pop("stop", None)
         params.pop("stream", None)
-        model = params.pop("model", None) or self.model_name
-        if not isinstance(model, str):
-            raise InvalidInputError(f"model={model!r} must be a model id string like 'org/name'")
+        model = params.pop("model", None)
+        if model is None:
+            model = self.model_name
+        elif not isinstance(model, str) or not model.strip():
+            raise InvalidInputError(
+                f"model={model!r} must be a model id string like 'org/name' (or leave it out "
+                "for this model's own)"
+            )
         stream_usage = bool(params.pop("stream_usage", self.stream_usage))
         wire = to_wire_messages(messages)
         return model, wire, params, ChunkTranslator(model, stream_usage=stream_usage)

@@ -24,6 +24,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from hf_router import HuggingChatClient, SearchResult, Source
 
+from ._run import validated_init
 from .callbacks import SOURCES_EVENT
 
 __all__ = ["HuggingChatSearchRetriever", "source_to_document", "sources_payload"]
@@ -56,7 +57,7 @@ class HuggingChatSearchRetriever(BaseRetriever):
         ```
     """
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     model: str | None = None
     """HuggingChat model (default: the core's default HuggingChat model)."""
@@ -72,6 +73,11 @@ class HuggingChatSearchRetriever(BaseRetriever):
     """HTTP timeout per request, in seconds."""
 
     _client: HuggingChatClient = PrivateAttr()
+
+    def __init__(self, **kwargs: Any) -> None:
+        """Validate the fields and build the core client; bad values raise
+        :class:`~hf_router.errors.InvalidInputError` naming the field (not Pydantic's error)."""
+        validated_init(super().__init__, type(self), kwargs)
 
     def model_post_init(self, context: Any, /) -> None:
         """Build the core client once (it opens its HTTP connections lazily)."""

@@ -36,7 +36,7 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.custom import CustomLLM
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from hf_router import Event, RouterClient, Secret
 from hf_router.errors import HFRouterError, InvalidInputError
@@ -67,6 +67,16 @@ def _check_positive_int(name: str, value: Any) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInputError(f"{name}={value!r} must be a positive integer (e.g. {name}=512)")
+
+
+def _invalid_fields(exc: ValidationError) -> InvalidInputError:
+    """Pydantic's validation error as :class:`InvalidInputError` naming each field (never
+    the values given)."""
+    problems = [
+        f"{'.'.join(str(p) for p in error['loc']) or '(arguments)'}: {error['msg']}"
+        for error in exc.errors()
+    ]
+    return InvalidInputError("HFRouter: " + "; ".join(problems))
 
 
 def _user(prompt: str) -> list[ChatMessage]:
@@ -141,17 +151,29 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
             raise InvalidInputError(
                 f"model={model!r} must be a model id such as {_DEFAULT_MODEL!r}"
             )
+        unknown = sorted(set(kwargs) - set(type(self).model_fields))
+        if unknown:
+            own = sorted(n for n in type(self).model_fields if n in HFRouter.__annotations__)
+            raise InvalidInputError(
+                f"HFRouter: {', '.join(unknown)} is not an argument of HFRouter",
+                hint=f"Its own arguments are api_key, {', '.join(own)}; check the spelling.",
+            )
         for name in ("max_tokens", "context_window", "max_inputs_lenght"):
             _check_positive_int(name, kwargs.get(name))
         if "max_retries" in kwargs and (
             not isinstance(kwargs["max_retries"], int) or kwargs["max_retries"] < 0
         ):
             raise InvalidInputError(f"max_retries={kwargs['max_retries']!r} must be 0 or more")
-        super().__init__(model=model, **kwargs)
         token = api_key if api_key is not None else hf_token
         if token is not None and not isinstance(token, (str, Secret)):
             raise InvalidInputError(f"api_key must be a string, not {type(token).__name__}")
+        try:
+            super().__init__(model=model, **kwargs)
+        except ValidationError as exc:
+            raise _invalid_fields(exc) from None
         self._api_key = Secret(token) if isinstance(token, str) else token
+        self._new_client()  # validates the settings now (no request); the client itself is
+        # still made on first use, so fields changed before then take effect
 
     @classmethod
     def class_name(cls) -> str:
@@ -169,19 +191,22 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
     def client(self) -> RouterClient:
         """The core client (created on first use, then reused)."""
         if self._client is None:
-            self._client = RouterClient(
-                self._api_key,
-                base_url=self.base_url,
-                hub_url=self.hub_url,
-                provider=self.provider,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                bill_to=self.bill_to,
-                fallback_models=self.fallback_models,
-                max_inputs_lenght=self.max_inputs_lenght,
-                max_tokens=self.max_tokens,
-            )
+            self._client = self._new_client()
         return self._client
+
+    def _new_client(self) -> RouterClient:
+        return RouterClient(
+            self._api_key,
+            base_url=self.base_url,
+            hub_url=self.hub_url,
+            provider=self.provider,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            bill_to=self.bill_to,
+            fallback_models=self.fallback_models,
+            max_inputs_lenght=self.max_inputs_lenght,
+            max_tokens=self.max_tokens,
+        )
 
     def close(self) -> None:
         """Close the pooled sync HTTP client (a later call opens a new one)."""
@@ -262,7 +287,13 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
         params.update(self.additional_kwargs)
         params.update(kwargs)
         _check_positive_int("max_tokens", params.get("max_tokens"))
-        model = params.pop("model", None) or self.model
+        model = params.pop("model", None)
+        if model is None:
+            model = self.model
+        elif not isinstance(model, str) or not model.strip():
+            raise InvalidInputError(
+                f"model={model!r} must be a model id string (or leave it out for this LLM's own)"
+            )
         return model, wire, params
 
     def _events(

@@ -22,6 +22,7 @@ from llama_index.core.callbacks.base import CallbackManager
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from hf_router import HuggingChatClient, SearchResult, Source
+from hf_router.errors import InvalidInputError
 
 from .events import SourcesEvent
 
@@ -113,8 +114,19 @@ class HuggingChatRetriever(BaseRetriever):
         verbose: bool = False,
     ) -> None:
         top_k = similarity_top_k if similarity_top_k is not None else k
-        if top_k < 1:
-            raise ValueError(f"k must be at least 1, got {top_k}")
+        name = "similarity_top_k" if similarity_top_k is not None else "k"
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+            raise InvalidInputError(f"{name}={top_k!r}: k must be at least 1 (a whole number)")
+        if model is not None and (not isinstance(model, str) or not model.strip()):
+            raise InvalidInputError(
+                f"model={model!r} must be a HuggingChat model id, or None for the default"
+            )
+        if client is not None and not isinstance(client, HuggingChatClient):
+            raise InvalidInputError("client must be a hf_router.HuggingChatClient, or None")
+        if cookie is not None and not isinstance(cookie, str):
+            raise InvalidInputError(
+                f"cookie must be the 'hf-chat' cookie value (a string), not {type(cookie).__name__}"
+            )
         self.model = model
         self.k = top_k
         self._owns_client = client is None

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..errors import InvalidInputError
+from .checks import check_url
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_CHAT_URL",
@@ -82,6 +85,11 @@ def find_token(explicit: str | Secret | None = None) -> Secret | None:
     file huggingface_hub writes (``$HF_HOME/token``, default ``~/.cache/huggingface/token``)."""
     if isinstance(explicit, Secret):
         return explicit if explicit else None
+    if explicit is not None and not isinstance(explicit, str):
+        raise InvalidInputError(
+            f"api_key must be a string (a Hugging Face token 'hf_...') or None, not "
+            f"{type(explicit).__name__}"
+        )
     if explicit:
         return Secret(explicit.strip())
     for name in TOKEN_ENV_VARS:
@@ -97,11 +105,13 @@ def find_token(explicit: str | Secret | None = None) -> Secret | None:
 
 def resolve_base_url(explicit: str | None = None) -> str:
     """The chat base URL: the argument, else ``HF_ROUTER_BASE_URL``, else the router."""
+    check_url(explicit, "base_url")
     return (explicit or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/")
 
 
 def resolve_hub_url(explicit: str | None = None) -> str:
     """The Hub URL: the argument, else ``HF_ENDPOINT``, else https://huggingface.co."""
+    check_url(explicit, "hub_url")
     return (explicit or os.environ.get(ENV_HUB_URL) or DEFAULT_HUB_URL).rstrip("/")
 
 

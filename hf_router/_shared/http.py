@@ -15,8 +15,10 @@ from ..errors import (
     ClientClosedError,
     ConnectionError,
     HFRouterError,
+    InvalidInputError,
     TimeoutError,
 )
+from .checks import check_headers, check_optional_str, check_timeout
 from .config import DEFAULT_TIMEOUT, Secret
 from .responses import error_from_response, redact
 
@@ -102,6 +104,15 @@ class HTTPSession:
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
     ) -> None:
+        check_timeout(timeout)
+        check_headers(headers)
+        check_optional_str(bill_to, "bill_to")
+        for name, client, cls in (
+            ("http_client", http_client, httpx.Client),
+            ("http_async_client", http_async_client, httpx.AsyncClient),
+        ):
+            if client is not None and not isinstance(client, cls):
+                raise InvalidInputError(f"{name} must be an {cls.__module__}.{cls.__name__}")
         self.token = token
         self.timeout = timeout
         self.bill_to = bill_to

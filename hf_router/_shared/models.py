@@ -177,6 +177,10 @@ def resolve_model(
 ) -> str:
     """Seed ``get_model``: aliases resolve (suffix kept), an empty name gives the default model
     (or the vision default when the messages carry images); unknown names pass unchanged."""
+    if name is not None and not isinstance(name, str):
+        raise InvalidModelError(
+            f"model={name!r} must be a model id string such as {default_model!r}, or None"
+        )
     if not name:
         return default_vision_model if has_images else default_model
     base, sep, suffix = name.partition(":")

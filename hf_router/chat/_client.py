@@ -11,6 +11,7 @@ import httpx
 from tenacity import AsyncRetrying, Retrying
 
 from .._shared.catalog import Catalog, ProviderMapping, RouterModel
+from .._shared.checks import check_count, check_model_arg, check_seconds
 from .._shared.config import (
     DEFAULT_MAX_INPUTS_LENGHT,
     DEFAULT_MAX_TOKENS,
@@ -37,10 +38,11 @@ from .._shared.models import (
     resolve_model,
 )
 from .._shared.retry import retry_kwargs
-from ..errors import HFRouterError, MissingTokenError
+from ..errors import HFRouterError, InvalidInputError, MissingTokenError
 from ..events import ChatResult, Event
 from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner, reading, sending
-from ._request import ChatRequest, prepare_request
+from ._params import check_max_tokens
+from ._request import ChatRequest, check_model_list, prepare_request
 from ._result import ResultBuilder
 
 __all__ = ["RouterClient"]
@@ -82,6 +84,23 @@ class RouterClient(Closeable):
         max_tokens: int | None = DEFAULT_MAX_TOKENS,
         mapping_ttl: float = 600.0,
     ) -> None:
+        check_count(max_retries, "max_retries", low=0)
+        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+            raise InvalidInputError("retry_policy must be a hf_router RetryPolicy, or None")
+        check_max_tokens(max_tokens)
+        if max_inputs_lenght is not None:
+            check_count(max_inputs_lenght, "max_inputs_lenght")
+        check_seconds(mapping_ttl, "mapping_ttl", zero=True)
+        check_model_list(fallback_models, "fallback_models")
+        check_model_arg(default_model, "default_model", optional=False)
+        check_model_arg(default_vision_model, "default_vision_model", optional=False)
+        if model_aliases is not None and (
+            not isinstance(model_aliases, Mapping)
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in model_aliases.items())
+        ):
+            raise InvalidInputError("model_aliases must be a dict of alias -> model id strings")
+        if use_hub_mapping is not None and not isinstance(use_hub_mapping, bool):
+            raise InvalidInputError("use_hub_mapping must be True, False or None (automatic)")
         self.base_url = resolve_base_url(base_url)
         self.hub_url = resolve_hub_url(hub_url)
         if use_hub_mapping is None:
@@ -278,6 +297,7 @@ class RouterClient(Closeable):
 
     async def achat(self, model: str | None, messages: Any, **params: Any) -> ChatResult:
         """One whole answer (non-streamed request), aggregated into a :class:`ChatResult`."""
+        _no_stream_argument(params)
         builder = ResultBuilder()
         async for event in self.astream_chat(model, messages, stream=False, **params):
             builder.add(event)
@@ -335,7 +355,16 @@ class RouterClient(Closeable):
 
     def chat(self, model: str | None, messages: Any, **params: Any) -> ChatResult:
         """Sync twin of :meth:`achat`."""
+        _no_stream_argument(params)
         builder = ResultBuilder()
         for event in self.stream_chat(model, messages, stream=False, **params):
             builder.add(event)
         return builder.result()
+
+
+def _no_stream_argument(params: Mapping[str, Any]) -> None:
+    if "stream" in params:
+        raise InvalidInputError(
+            "chat()/achat() do not take stream=: they make one non-streamed request; use "
+            "stream_chat()/astream_chat() to stream"
+        )

@@ -223,7 +223,10 @@ class HuggingFaceAPI:
         extra_data = kwargs.pop("extra_data", None) or {}
         if not isinstance(extra_data, Mapping):
             raise InvalidInputError("extra_data must be a dict merged into the request body")
-        body = dict(kwargs.pop("extra_body", None) or {})
+        extra_body = kwargs.pop("extra_body", None) or {}
+        if not isinstance(extra_body, Mapping):
+            raise InvalidInputError("extra_body must be a dict merged into the request body")
+        body = dict(extra_body)
         body |= {k: kwargs.pop(k) for k in _BODY_KWARGS if kwargs.get(k) is not None}
         body |= extra_data
         if body:
@@ -233,7 +236,8 @@ class HuggingFaceAPI:
         resolved = cls.get_model(model) if model else model
         if resolved and parse_model(resolved).provider:
             kwargs["fallback_models"] = ()  # pinned: its provider's error, never another model
-        return client, resolved, render_seed_media(messages, media), kwargs
+        # seed: model="" means the default model (the client's None)
+        return client, resolved or None, render_seed_media(messages, media), kwargs
 
     @classmethod
     async def create_async_generator(
@@ -251,6 +255,8 @@ class HuggingFaceAPI:
 
         An explicit ``api_base`` (or ``api_endpoint``) is used as an OpenAI-compatible base
         directly (no Hub lookup). A ``model:provider`` that fails raises that provider's error.
+        As in the seed, ``model=""`` means the default model; any other bad argument raises
+        :class:`~hf_router.errors.InvalidInputError` before a request is sent.
         """
         client, model, messages, params = cls._prepare(
             model, messages, api_base, api_key, media, kwargs

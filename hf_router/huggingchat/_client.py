@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .._shared.checks import check_model_arg, check_url
 from .._shared.config import DEFAULT_CHAT_URL, ENV_CHAT_URL, Secret
 from .._shared.http import Closeable, HTTPSession
 from ..errors import MissingAuthError
@@ -31,7 +32,9 @@ from ._wire import (
     Conversation,
     SearchResult,
     Turn,
+    check_ask_options,
     check_id,
+    check_query,
     multipart_body,
     plan_turn,
     resolve_cookies,
@@ -85,6 +88,8 @@ class HuggingChatClient(Closeable):
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
     ) -> None:
+        check_url(base_url, "base_url")
+        check_model_arg(default_model, "default_model", optional=False)
         self.base_url = (base_url or os.environ.get(ENV_CHAT_URL) or DEFAULT_CHAT_URL).rstrip("/")
         parts = urlsplit(self.base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
@@ -165,6 +170,7 @@ class HuggingChatClient(Closeable):
     def _create_steps(self, model: str | None) -> _Steps[Conversation]:
         """Create a conversation with ``model`` (the default when None), then look up its root
         message id."""
+        check_model_arg(model)
         model = model or self.default_model
         headers = self._headers()
         url = f"{self.base_url}/conversation"
@@ -229,6 +235,7 @@ class HuggingChatClient(Closeable):
         ``media``: bytes, paths, data URIs or ``(item, filename)`` tuples, uploaded as files.
         Then :class:`~hf_router.events.TextDelta`, ``ReasoningDelta``, ``Status``, ``Title``,
         ``MediaResult``, and at the end ``Sources`` (if any) and ``Finish``."""
+        check_ask_options(web_search, tools)
         turn = plan_turn(model, messages, media, conversation, self.default_model)
         conv = conversation or await self.acreate_conversation(turn.model)
         yield conv
@@ -255,6 +262,7 @@ class HuggingChatClient(Closeable):
         self, query: str, *, model: str | None = None, conversation: Conversation | None = None
     ) -> SearchResult:
         """Ask ``query`` with web search on; the answer, its sources and the conversation."""
+        check_query(query)
         items = [
             item
             async for item in self.aask(
@@ -305,6 +313,7 @@ class HuggingChatClient(Closeable):
         tools: Sequence[str] = (),
     ) -> Iterator[Event | Conversation]:
         """Sync twin of :meth:`aask` (its own sync httpx streaming, no event loop)."""
+        check_ask_options(web_search, tools)
         turn = plan_turn(model, messages, media, conversation, self.default_model)
         conv = conversation or self.create_conversation(turn.model)
         yield conv
@@ -329,6 +338,7 @@ class HuggingChatClient(Closeable):
         self, query: str, *, model: str | None = None, conversation: Conversation | None = None
     ) -> SearchResult:
         """Sync twin of :meth:`asearch`."""
+        check_query(query)
         messages = [{"role": "user", "content": query}]
         return search_result(
             list(self.ask(model, messages, web_search=True, conversation=conversation))

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from .._shared.config import DEFAULT_CHAT_URL, ENV_CHAT_URL, Secret
 from .._shared.models import resolve_model
 from .._shared.pool import ClientPool, secret_digest
+from ..errors import InvalidInputError
 from ..events import Event, TextDelta
 from ._client import HuggingChatClient
 from ._wire import COOKIE_NAME, DEFAULT_CHAT_MODEL, Conversation, resolve_cookies
@@ -93,6 +94,10 @@ class HuggingChat:
     ) -> HuggingChatClient:
         """A pooled client for this cookie and base URL (keyed by a digest, never the cookie)."""
         key = api_key.get_secret_value() if isinstance(api_key, Secret) else api_key
+        if key is not None and not isinstance(key, str):
+            raise InvalidInputError(
+                f"api_key must be the 'hf-chat' cookie (a string) or None, not {type(key).__name__}"
+            )
         if key and key.startswith("hf_") and "=" not in key:
             logger.debug("HuggingChat: api_key looks like a Hub token, not a cookie; ignored")
             key = None

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from .._shared.checks import check_model_arg
 from .._shared.config import Secret
 from .._shared.messages import prepare_messages, sniff_mime
 from ..errors import InvalidInputError
@@ -130,6 +131,15 @@ def _parse_cookie_header(header: str) -> dict[str, str]:
 def resolve_cookies(cookies: Mapping[str, str] | None, cookie_header: str | None) -> dict[str, str]:
     """The cookies to send: ``cookies``, else ``cookie_header``, else ``HF_CHAT_COOKIE`` (a bare
     ``hf-chat`` value or a Cookie header)."""
+    if cookies is not None and not isinstance(cookies, Mapping):
+        raise InvalidInputError(
+            f"cookies must be a dict such as {{'hf-chat': '...'}}, not {type(cookies).__name__}"
+        )
+    if cookie_header is not None and not isinstance(cookie_header, str):
+        raise InvalidInputError(
+            f"cookie_header must be a Cookie header string such as 'hf-chat=...', not "
+            f"{type(cookie_header).__name__}"
+        )
     if cookies is not None:
         found = {
             str(k): v.get_secret_value() if isinstance(v, Secret) else str(v)
@@ -260,6 +270,27 @@ class Turn:
     files: list[tuple[str, str, bytes]]
 
 
+def check_ask_options(web_search: Any, tools: Any) -> None:
+    """``web_search`` must be a bool and ``tools`` a list of tool-id strings."""
+    if not isinstance(web_search, bool):
+        raise InvalidInputError(f"web_search={web_search!r} must be True or False")
+    if isinstance(tools, str) or not isinstance(tools, (list, tuple)):
+        raise InvalidInputError(
+            f"tools must be a list of HuggingChat tool ids (strings), not {type(tools).__name__}"
+        )
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, str) or not tool.strip():
+            raise InvalidInputError(f"tools[{i}]={tool!r} must be a non-empty tool id string")
+
+
+def check_query(query: Any) -> None:
+    """A web-search query: a non-empty string."""
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidInputError(
+            f"query={query!r} must be a non-empty string, e.g. 'latest Python release'"
+        )
+
+
 def plan_turn(
     model: str | None,
     messages: Any,
@@ -268,6 +299,12 @@ def plan_turn(
     default_model: str,
 ) -> Turn:
     """Validate the arguments of an ask (nothing is sent) and prepare its parts."""
+    check_model_arg(model)
+    if conversation is not None and not isinstance(conversation, Conversation):
+        raise InvalidInputError(
+            f"conversation must be a Conversation (from an earlier ask or "
+            f"Conversation.from_json), or None; not {type(conversation).__name__}"
+        )
     model = model or (conversation.model if conversation else default_model)
     if conversation is not None and conversation.model != model:
         raise InvalidInputError(

@@ -25,6 +25,7 @@ import httpx
 from tenacity import AsyncRetrying
 
 from .._shared.catalog import Catalog
+from .._shared.checks import check_model_arg
 from .._shared.http import HTTPSession, araise_for_status, transport_error
 from .._shared.models import ModelRef, parse_model
 from .._shared.retry import retry_kwargs
@@ -94,6 +95,7 @@ class MediaEngine:
         """Run one call (see :meth:`MediaClient.astream_media`). ``seed_compat`` is the seed
         facade's behaviour: replicate, together and hf-inference first, and a random ``seed``
         for each hf-inference request that has none."""
+        check_model_arg(model, optional=False)
         task = MediaTask.build(kind, prompt, extra=extra_data, **task_args)
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_N:
             raise InvalidInputError(
@@ -317,6 +319,8 @@ def _speaks(provider: str, kind: str) -> bool:
 
 
 def _directory(value: str | os.PathLike[str]) -> Path:
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        raise InvalidInputError(f"output_dir={value!r} must be a directory path (str or Path)")
     return Path(value).expanduser()
 
 

@@ -9,15 +9,19 @@ huggingface_hub / huggingface.js (mapping order, no invented seed, a model is re
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
+from .._shared.checks import check_count, check_seconds
 from .._shared.config import DEFAULT_HUB_URL, Secret, find_token, resolve_hub_url
 from .._shared.models import SEED_MODEL_ALIASES, parse_model
 from .._shared.pool import ClientPool, secret_digest
 from ..errors import InvalidInputError, ModelNotSupportedError
 from ..events import Event
 from ._client import MediaClient, resolve_router_root
+from ._engine import MAX_N
+from .providers._base import MediaTask
 
 __all__ = ["HuggingFaceMedia", "format_image_prompt"]
 
@@ -47,6 +51,45 @@ def format_image_prompt(
         "No prompt: pass prompt='...' or end the messages with a user message describing the "
         "image or video"
     )
+
+
+_KEYWORDS = frozenset({"seed", "negative_prompt", "output_dir"})
+_IGNORED = frozenset({"stream", "proxy", "cookies", "return_conversation"})
+"""Seed keywords that g4f-style callers pass to every provider; they mean nothing here."""
+
+
+def _check_call(
+    n: Any,
+    prompt: str,
+    aspect_ratio: Any,
+    width: Any,
+    height: Any,
+    resolution: Any,
+    extra_data: Any,
+    kwargs: Mapping[str, Any],
+) -> None:
+    """Validate the arguments before the Hub mapping is asked (nothing is sent on a mistake)."""
+    unknown = sorted(set(kwargs) - _KEYWORDS - _IGNORED)
+    if unknown:
+        raise InvalidInputError(
+            f"Unknown argument(s) {', '.join(unknown)}; the keywords are seed, negative_prompt "
+            "and output_dir, and provider-specific fields go in extra_data={...}"
+        )
+    check_count(n, "n", high=MAX_N)
+    MediaTask.build(
+        "video",  # the kind with every option: validates them all
+        prompt,
+        aspect_ratio=aspect_ratio,
+        width=width,
+        height=height,
+        resolution=resolution,
+        seed=kwargs.get("seed"),
+        negative_prompt=kwargs.get("negative_prompt"),
+        extra=extra_data,
+    )
+    output_dir = kwargs.get("output_dir")
+    if output_dir is not None and not isinstance(output_dir, (str, os.PathLike)):
+        raise InvalidInputError(f"output_dir={output_dir!r} must be a directory path or None")
 
 
 class HuggingFaceMedia:
@@ -162,6 +205,9 @@ class HuggingFaceMedia:
         hf-inference, then the others), and hf-inference gets a random seed when none is
         given."""
         text = format_image_prompt(messages, prompt)
+        if timeout is not None and timeout != 0:
+            check_seconds(timeout, "timeout")
+        _check_call(n, text, aspect_ratio, width, height, resolution, extra_data, kwargs)
         client = cls._client(api_key, timeout, proxy)
         if not model:
             models = await client.aget_media_models()

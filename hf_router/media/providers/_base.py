@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
+from ..._shared.checks import check_json
 from ...errors import GenerationFailedError, InvalidInputError, MalformedResponseError
 from ._sizes import (
     ASPECT_RATIOS,
@@ -146,7 +147,11 @@ class MediaTask:
         ratio, :func:`video_size`), and for video ``num_inference_steps`` 20."""
         if kind not in KINDS:
             raise InvalidInputError(f"kind={kind!r} is not supported: pass 'image' or 'video'")
-        if not isinstance(prompt, str) or not prompt.strip():
+        if prompt is not None and not isinstance(prompt, str):
+            raise InvalidInputError(
+                f"prompt must be a string describing what to generate, not {type(prompt).__name__}"
+            )
+        if not prompt or not prompt.strip():
             raise InvalidInputError(
                 "The prompt is empty: pass a text that describes what to generate, "
                 "e.g. prompt='a red fox in the snow'"
@@ -175,6 +180,7 @@ class MediaTask:
             not isinstance(extra, Mapping) or not all(isinstance(k, str) for k in extra)
         ):
             raise InvalidInputError("extra_data must be a dict with string keys, or None")
+        check_json(extra, "extra_data")
         return cls(
             kind=kind,  # type: ignore[arg-type]
             prompt=prompt,
