@@ -23,6 +23,7 @@ tells the user what to do next::
     │       └── GenerationFailedError             a media job ended as failed
     ├── MalformedResponseError                    the server's answer could not be understood
     │   └── ConversationError                     a HuggingChat answer could not be understood
+    ├── InputRequiredError                        a HuggingChat tool paused the answer to ask for input
     ├── TimeoutError                              connect/read timeout (after retries)
     │   └── GenerationTimeoutError                a media job did not finish in time
     ├── DownloadError                             a generated file could not be fetched
@@ -53,6 +54,7 @@ __all__ = [
     "GenerationFailedError",
     "GenerationTimeoutError",
     "HFRouterError",
+    "InputRequiredError",
     "InputTooLongError",
     "InvalidInputError",
     "InvalidModelError",
@@ -343,6 +345,38 @@ class ConversationError(MalformedResponseError):
     default_hint = "HuggingChat's web API may have changed; retry, or start a new conversation."
 
     def __init__(self, message: str, *, conversation_id: str | None = None, **kwargs: Any) -> None:
+        self.conversation_id = conversation_id
+        super().__init__(message, **kwargs)
+
+
+class InputRequiredError(HFRouterError):
+    """A HuggingChat tool paused the answer to ask the user for input (an MCP elicitation),
+    and no final answer came. ``question`` is what was asked, ``fields`` the names of the
+    requested form fields, ``url`` the page to open (URL mode), ``server`` the MCP server,
+    ``elicitation_id`` the id to answer with, ``conversation_id`` the conversation."""
+
+    default_hint = (
+        "Answer it in the HuggingChat web app (the conversation is kept), or ask again without "
+        "the tool that needs the input."
+    )
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        question: str = "",
+        fields: tuple[str, ...] = (),
+        url: str | None = None,
+        server: str | None = None,
+        elicitation_id: str | None = None,
+        conversation_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.question = question
+        self.fields = tuple(fields)
+        self.url = url
+        self.server = server
+        self.elicitation_id = elicitation_id
         self.conversation_id = conversation_id
         super().__init__(message, **kwargs)
 
