@@ -9,7 +9,7 @@ tells the user what to do next::
     │   ├── InvalidModelError                     a model id that cannot be sent safely
     │   └── InputTooLongError                     even the last user message is over the limit
     ├── MissingTokenError                         no Hugging Face token could be found
-    ├── MissingAuthError                          no HuggingChat 'hf-chat' cookie
+    ├── MissingAuthError                          no/refused HuggingChat cookies ('hf-chat', 'token')
     ├── ClientClosedError                         an injected httpx client was already closed
     ├── APIStatusError                            the server answered with an error status
     │   ├── AuthenticationError        401        never falls back
@@ -171,8 +171,9 @@ class MissingAuthError(HFRouterError):
 
     default_hint = (
         "Log in at https://huggingface.co/chat in a browser, open the developer tools "
-        "(Application/Storage > Cookies), copy the value of the 'hf-chat' cookie and pass it as "
-        "cookies={'hf-chat': '...'} or set HF_CHAT_COOKIE."
+        "(Application/Storage > Cookies of https://huggingface.co), copy the values of the "
+        "'hf-chat' and 'token' cookies and pass them as cookies={'hf-chat': '...', "
+        "'token': '...'} or set HF_CHAT_COOKIE='hf-chat=...; token=...'."
     )
 
 

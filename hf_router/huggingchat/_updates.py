@@ -445,7 +445,7 @@ class UpdateParser:
                 ToolActivity(name, "error", parameters, uuid or None, message),
             ]
         outputs = result.get("outputs") if result else None
-        found = tool_output_sources(outputs)
+        found = list({s.url: s for s in tool_output_sources(outputs)}.values())
         self._sources.add(found)
         output_text = tool_output_text(outputs)
         events: list[Event] = []

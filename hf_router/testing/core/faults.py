@@ -15,6 +15,7 @@ __all__ = [
     "CHAT_CREATE_ITEMS",
     "CHAT_ITEMS",
     "MEDIA_ITEMS",
+    "DeliberateDrop",
     "FaultItem",
     "FaultPlan",
     "FaultRegistry",
@@ -25,6 +26,12 @@ __all__ = [
 ]
 
 FaultItem = tuple[str, float | None]
+
+
+class DeliberateDrop(Exception):
+    """Raised inside a response body to drop the connection on purpose (``cut_after``,
+    ``cut_stream``); the server's log filter keeps it out of the logs."""
+
 
 # Items that replace the answer with a canned response.
 _STATUS_ITEMS = frozenset(
@@ -38,6 +45,7 @@ _MEDIA_FLAGS = frozenset({"never_finish", "insecure_url", "insecure_redirect", "
 _HUGGINGCHAT_FLAGS = frozenset(
     {"chat_401", "unknown_model", "no_final_answer", "garbage_lines", "status_error"}
     | {"sources_2023", "sources_2024"}
+    | {"cut_stream", "elicitation", "payment_required", "token_revoked"}
 )
 _FLAG_ITEMS = _CHAT_FLAGS | _MEDIA_FLAGS | _HUGGINGCHAT_FLAGS
 # item -> (its parameter name, integer-valued?); written "item=V", or "item:param=V" for 429/503
@@ -124,6 +132,10 @@ class FaultPlan:
     status_error: bool = False
     sources_2023: bool = False
     sources_2024: bool = False
+    cut_stream: bool = False
+    elicitation: bool = False
+    payment_required: bool = False
+    token_revoked: bool = False
 
     @classmethod
     def from_items(cls, items: Iterable[FaultItem]) -> FaultPlan:

@@ -18,7 +18,7 @@ from typing import Any
 from ..core.faults import FaultPlan
 from ..core.files import png
 
-__all__ = ["Turn", "last_user_input", "plan_turn"]
+__all__ = ["Turn", "last_user_input", "plan_turn", "search_answer", "sources"]
 
 _TOKEN_RE = re.compile(r"\s*\S+")
 _USER_RE = re.compile(r"(?:^|\n)User: ?")
@@ -61,6 +61,13 @@ def sources(query: str, form: str) -> list[dict[str, str]]:
         }
         for i in (1, 2, 3)
     ]
+
+
+def search_answer(query: str) -> str:
+    """The answer to a web-searched ``query`` (both generations): it cites the three sources
+    with markdown links, as chat-ui's GROUNDING prompt asks (17c9f393d)."""
+    links = ", ".join(f"[{i}]({s['link']})" for i, s in enumerate(sources(query, "2024"), 1))
+    return f"According to 3 sources: {query} ({links})"
 
 
 def _web_search(query: str, form: str) -> list[dict[str, Any]]:
@@ -119,7 +126,7 @@ def plan_turn(
 ) -> Turn:
     """Plan the updates answering ``inputs`` (see the module docstring for the order)."""
     query = last_user_input(inputs)
-    answer_text = f"According to 3 sources: {query}" if web_search else query or "(empty)"
+    answer_text = search_answer(query) if web_search else query or "(empty)"
     tokens = _TOKEN_RE.findall(answer_text)
     turn = Turn(query, "".join(tokens), plan=plan)
     updates = turn.updates

@@ -19,7 +19,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..chat.model import Completion, complete
 from ..core.catalog import ModelSpec, is_model_id
-from ..core.faults import CHAT_ITEMS, FaultPlan, error_event, model_not_supported, unauthorized
+from ..core.faults import (
+    CHAT_ITEMS,
+    DeliberateDrop,
+    FaultPlan,
+    error_event,
+    model_not_supported,
+    unauthorized,
+)
 from ..core.requests import INVALID as _INVALID
 from ..core.requests import JSON_KEY as _JSON_KEY
 from ..core.requests import LOG_KEY, has_token, scenario_items
@@ -35,10 +42,6 @@ __all__ = ["DeliberateDrop", "create_app", "install_log_filter"]
 _POLICIES = frozenset({"fastest", "cheapest", "preferred"})
 _SSE = "text/event-stream"
 _CHUNK_TAIL = b',"logprobs":null,"finish_reason":null}]}\n\n'
-
-
-class DeliberateDrop(Exception):
-    """Raised inside a response body to drop the connection on purpose (``cut_after``)."""
 
 
 def _is_drop(exc: BaseException | None) -> bool:
