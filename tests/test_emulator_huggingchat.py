@@ -16,6 +16,15 @@ from hf_router.testing.huggingchat.model import JsDate, devalue_flatten
 
 COOKIES = {"hf-chat": "secret-session"}
 MODEL = "Qwen/Qwen2.5-72B-Instruct"
+
+
+@pytest.fixture
+def emulator(router_emulator: RouterEmulator) -> RouterEmulator:
+    """The session emulator, reset, speaking chat-ui's 2024 generation (what these tests
+    describe; the current generation is tested in test_huggingchat_current.py)."""
+    router_emulator.reset()
+    router_emulator.configure_huggingchat("2024")
+    return router_emulator
 R1 = "deepseek-ai/DeepSeek-R1-Distill-Qwen-32B"
 
 

@@ -287,6 +287,11 @@ class HuggingChatClient(Closeable):
         :class:`~hf_router.errors.ConversationError` with the conversation id."""
         return await self._arun(self._message_id_steps(conversation_id))
 
+    async def aget_default_model(self) -> str:
+        """The model of new conversations: ``default_model``, else the server's default (the
+        first of ``GET /api/models``, read once)."""
+        return await self._arun(self._model_steps(None))
+
     async def alist_models(self) -> list[str]:
         """The ids of the models HuggingChat offers (``GET /api/models``), the default first."""
         return await self._arun(self._models_steps())
@@ -399,6 +404,10 @@ class HuggingChatClient(Closeable):
     def fetch_message_id(self, conversation_id: str) -> str:
         """Sync twin of :meth:`afetch_message_id`."""
         return self._run(self._message_id_steps(conversation_id))
+
+    def get_default_model(self) -> str:
+        """Sync twin of :meth:`aget_default_model`."""
+        return self._run(self._model_steps(None))
 
     def list_models(self) -> list[str]:
         """Sync twin of :meth:`alist_models`."""

@@ -150,11 +150,12 @@ class HuggingChat:
         api_key: str | None = None,
         cookies: Mapping[str, str] | None = None,
     ) -> str:
-        """Create a conversation and return its id (seed: ``create_conversation``)."""
-        model = cls.get_model(model)
-        if model in cls.image_models:
-            model = cls.default_model
-        return cls._client(api_key, cookies).create_conversation(model).conversation_id
+        """Create a conversation and return its id (seed: ``create_conversation``); no model
+        (or an image model): the server's default model."""
+        found = cls.get_model(model) if model else None
+        if found in cls.image_models:
+            found = None
+        return cls._client(api_key, cookies).create_conversation(found).conversation_id
 
     @classmethod
     def fetch_message_id(
@@ -176,17 +177,17 @@ class HuggingChat:
         conversation: Conversation | str | None,
     ) -> tuple[str | None, list[str], Conversation | None]:
         """The model, the tool ids and the conversation object of one call (nothing sent).
-        No model: the conversation's, else the server's default (``None``)."""
+        No model: the conversation's, else the server's default (``None``); an image model:
+        the server's default model with the image tool (``None`` and the tool id)."""
         if isinstance(conversation, str):
             conversation = Conversation.from_json(conversation)
         if not model:
             return (conversation.model if conversation else None), [], conversation
         images = bool(media) or has_images(messages if isinstance(messages, list) else [])
         model = cls.get_model(model, has_images=images)
-        tools: list[str] = []
         if model in cls.image_models:
-            model, tools = cls.default_model, [IMAGE_TOOL_ID]
-        return model, tools, conversation
+            return None, [IMAGE_TOOL_ID], conversation
+        return model, [], conversation
 
     @staticmethod
     def _items(
@@ -219,6 +220,8 @@ class HuggingChat:
         HuggingChat's image tool in a default-model conversation (servers before 2025-09)."""
         client = cls._client(api_key, cookies)
         model, tools, conv = cls._plan(model, messages, media, conversation)
+        if tools:
+            model = await client.aget_default_model()
         if conv is not None and model and not conv.switch(model):
             conv.adopt(await client.acreate_conversation(model))
         async for item in client.aask(
@@ -244,6 +247,8 @@ class HuggingChat:
         the same items, from the client's own sync HTTP (no event loop)."""
         client = cls._client(api_key, cookies)
         model, tools, conv = cls._plan(model, messages, media, conversation)
+        if tools:
+            model = client.get_default_model()
         if conv is not None and model and not conv.switch(model):
             conv.adopt(client.create_conversation(model))
         for item in client.ask(
