@@ -25,11 +25,17 @@ def emulator(router_emulator: RouterEmulator) -> RouterEmulator:
     router_emulator.reset()
     router_emulator.configure_huggingchat("2024")
     return router_emulator
+
+
 R1 = "deepseek-ai/DeepSeek-R1-Distill-Qwen-32B"
 
 
 def client(emu: RouterEmulator, cookies: dict[str, str] | None = None) -> httpx.Client:
-    return httpx.Client(base_url=emu.url + "/chat", cookies=COOKIES if cookies is None else cookies)
+    return httpx.Client(
+        base_url=emu.url + "/chat",
+        cookies=COOKIES if cookies is None else cookies,
+        headers={"Origin": emu.url},  # form POSTs need an Origin of this host (chat-ui CSRF)
+    )
 
 
 def create(chat: httpx.Client, model: str = MODEL, **extra: Any) -> str:
@@ -241,9 +247,11 @@ def test_web_search_source_shapes_per_model(
         "hostname": "source1.example.com",
         snippet: "Snippet 1 about rust async.",
     }
-    assert text_of(items) == "According to 3 sources: rust async"
+    # the answer cites its sources with markdown links (as chat-ui's grounding prompt asks)
+    links = ", ".join(f"[{i}](https://source{i}.example.com/rust-async)" for i in (1, 2, 3))
+    assert text_of(items) == f"According to 3 sources: rust async ({links})"
     final = items[-1]
-    assert final["type"] == "finalAnswer" and final["text"] == "According to 3 sources: rust async"
+    assert final["type"] == "finalAnswer" and final["text"] == text_of(items)
     assert final["webSources"][0] == {"uri": first["link"], "title": first["title"]}
     order = [u["type"] for u in items]
     assert order.index("webSearch") < order.index("stream")

@@ -468,9 +468,7 @@ async def test_facade_yields_seed_items_and_continues(chat_env):
     ]
     conv = items[0]
     assert isinstance(conv, Conversation) and conv.model == MODEL
-    assert (
-        "".join(i for i in items if isinstance(i, str)) == search_answer("facade search")
-    )
+    assert "".join(i for i in items if isinstance(i, str)) == search_answer("facade search")
     assert any(isinstance(i, Sources) for i in items) and any(isinstance(i, Title) for i in items)
     assert isinstance(items[-1], Finish)
     again = [

@@ -4,6 +4,7 @@ message-id readers, with no network."""
 from __future__ import annotations
 
 import json
+import logging
 import pickle
 from typing import Any
 
@@ -213,9 +214,17 @@ def test_update_without_type_carrying_a_message_is_a_server_error():
 
 
 @pytest.mark.parametrize("bad", ["not json at all", "{broken", "[1, 2]", "42"])
-def test_garbage_line_is_a_conversation_error_with_the_id(bad):
+def test_garbage_line_is_logged_and_skipped(bad, caplog):
+    # Changed on purpose (issue #14): like the seed, a stray non-JSON line is logged, skipped.
+    caplog.set_level(logging.WARNING, logger="hf_router")
+    events = parse(lines({"type": "stream", "token": "a"}, bad, FINAL))
+    assert events == [TextDelta("a"), Finish("stop", model="m/x")]
+    assert len(caplog.records) == 1 and "skipped" in caplog.records[0].getMessage()
+
+
+def test_garbage_without_final_answer_is_a_conversation_error_with_the_id():
     with pytest.raises(ConversationError) as info:
-        parse(lines({"type": "stream", "token": "a"}, bad, FINAL))
+        parse(lines({"type": "stream", "token": "a"}, "not json"))
     assert info.value.conversation_id == CID
     restored = pickle.loads(pickle.dumps(info.value))
     assert restored.conversation_id == CID and str(restored) == str(info.value)
@@ -240,22 +249,27 @@ def test_last_line_without_newline_still_counts():
     assert events[-1] == Finish("stop", model="m/x")
 
 
-def test_everything_after_final_answer_is_ignored():
+def test_reading_goes_past_final_answer_until_finished():
+    # Changed on purpose (issue #17): a title may come after finalAnswer (chat-ui 5.4), so the
+    # turn ends at `status: finished` (or the end of the body), not at finalAnswer.
     parser = UpdateParser(chat_url=CHAT, conversation_id=CID)
-    events = parser.feed(lines(FINAL, "garbage", {"type": "stream", "token": "late"}))
-    assert events[-1] == Finish("stop") and parser.done
+    events = parser.feed(lines(FINAL, " " * 4096 + json.dumps({"type": "title", "title": "Late"})))
+    assert events == [TextDelta("Hello world"), Title("Late")] and not parser.done
+    events = parser.feed(lines({"type": "status", "status": "finished"}, "x", {"type": "title"}))
+    assert events == [Finish("stop")] and parser.done and parser.title == "Late"
     assert parser.feed(b"more garbage\n") == []
     assert parser.close() == []
 
 
 def test_final_text_not_streamed_is_delivered_and_text_is_the_final_one():
     parser = UpdateParser(chat_url=CHAT, conversation_id=CID)
-    events = parser.feed(lines({"type": "stream", "token": "Hel"}, FINAL))
+    events = parser.feed(lines({"type": "stream", "token": "Hel"}, FINAL)) + parser.close()
     assert events == [TextDelta("Hel"), TextDelta("lo world"), Finish("stop")]
     assert parser.text == "Hello world"
     parser = UpdateParser(chat_url=CHAT, conversation_id=CID)
-    events = parser.feed(lines({"type": "stream", "token": "Other"}, FINAL))
+    events = parser.feed(lines({"type": "stream", "token": "Other"}, FINAL)) + parser.close()
     assert events == [TextDelta("Other"), Finish("stop")]
+    assert parser.text == "Hello world"  # the final answer is the answer
 
 
 def test_interrupted_final_answer():

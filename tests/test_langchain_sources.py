@@ -33,6 +33,8 @@ def emulator(request: pytest.FixtureRequest, router_emulator: RouterEmulator) ->
     router_emulator.reset()
     router_emulator.configure_huggingchat(request.param)
     return router_emulator
+
+
 QUERY = "what is the tallest mountain"
 
 
