@@ -358,8 +358,10 @@ async def _replay(request: Request) -> Response:
     else:
         for seq, update in enumerate(run["events"], 1):
             if seq > cursor:
-                frames.append(f"id: {seq}\nevent: update\ndata: {json.dumps(update)}\n\n")
-        frames.append(f"event: end\ndata: {json.dumps({'status': run['status']})}\n\n")
+                data = json.dumps(update, separators=(",", ":"))
+                frames.append(f"id: {seq}\nevent: update\ndata: {data}\n\n")
+        end = json.dumps({"status": run["status"]}, separators=(",", ":"))
+        frames.append(f"event: end\ndata: {end}\n\n")
     headers = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
 
     async def body() -> Any:
