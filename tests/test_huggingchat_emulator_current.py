@@ -70,7 +70,7 @@ def test_the_session_is_coupled_to_the_token_cookie(emulator: RouterEmulator) ->
         assert plain.headers["content-type"].startswith("text/plain")
         assert alone.get("/api/models").status_code == 200  # GETs need no session
     with client(emulator) as chat:
-        conversation, root = started(chat)
+        conversation, _ = started(chat)
     # the same hf-chat with another token is another (anonymous) session
     with client(emulator, {**COOKIES, "token": "another"}) as stranger:
         assert stranger.post("/conversation", json={"model": "omni"}).status_code == 401
