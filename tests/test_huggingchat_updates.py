@@ -363,3 +363,61 @@ def test_message_id_from_sveltekit_data():
     bad = json.loads(_devalue(["x"]))
     bad["nodes"][1]["data"][0]["messages"] = -1
     assert message_id_from_data(json.dumps(bad)) is None
+
+
+# -- inline <think> (chat-ui 2026 folds reasoning into the stream) ------------------------------
+THINK_TEXT = "<think>Why is é 🌍 round?</think>\n\nBecause <b> gravity."
+
+
+def _split_text(events: list[Event]) -> tuple[str, str]:
+    answer = "".join(e.text for e in events if isinstance(e, TextDelta))
+    reasoning = "".join(e.text for e in events if isinstance(e, ReasoningDelta))
+    return answer, reasoning
+
+
+def test_think_split_at_every_position_between_two_tokens():
+    final = {"type": "finalAnswer", "text": THINK_TEXT}
+    for cut in range(len(THINK_TEXT) + 1):
+        tokens = [t for t in (THINK_TEXT[:cut], THINK_TEXT[cut:]) if t]
+        body = lines(*({"type": "stream", "token": t.ljust(16, "\u0000")} for t in tokens), final)
+        parser = UpdateParser(chat_url=CHAT, conversation_id=CID)
+        events = parser.feed(body) + parser.close()
+        assert _split_text(events) == ("Because <b> gravity.", "Why is é 🌍 round?"), cut
+        assert parser.text == "Because <b> gravity."  # the final answer, <think> stripped
+
+
+def test_think_body_split_at_every_byte_gives_the_same_events():
+    tokens = ["<thi", "nk>Why is é", " 🌍 round?</", "think>\n\nBecause <b>", " gravity."]
+    body = lines(
+        *({"type": "stream", "token": t.ljust(16, "\u0000")} for t in tokens),
+        {"type": "finalAnswer", "text": THINK_TEXT},
+    )
+    body += b" " * 4096 + lines({"type": "status", "status": "finished"})
+    whole = parse(body)
+    assert _split_text(whole) == ("Because <b> gravity.", "Why is é 🌍 round?")
+    for cut in range(len(body) + 1):
+        assert parse(body, [cut]) == whole, cut
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(["<", ">", "/", "t", "h", "i", "n", "k", "a", " ", "é", "\n"]),
+        max_size=30,
+    ),
+    token_cuts=st.lists(st.integers(min_value=0, max_value=80), max_size=8),
+    byte_cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=8),
+)
+def test_any_tokenisation_and_chunking_of_a_think_stream(text, token_cuts, byte_cuts):
+    full = f"<think>{text}</think>answer {text}"
+    points = sorted({c % (len(full) + 1) for c in token_cuts})
+    tokens = [full[a:b] for a, b in zip([0, *points], [*points, len(full)], strict=False)]
+    updates = [{"type": "stream", "token": t} for t in tokens if t]
+    body = lines(*updates, {"type": "finalAnswer", "text": full})
+    whole = parse(body)
+    positions = sorted({c % (len(body) + 1) for c in byte_cuts})
+    sizes = [b - a for a, b in zip([0, *positions], positions, strict=False)]
+    assert parse(body, sizes) == whole
+    # the same answer and reasoning as the whole text split at once
+    one = parse(lines({"type": "stream", "token": full}, {"type": "finalAnswer", "text": full}))
+    assert _split_text(whole) == _split_text(one)
