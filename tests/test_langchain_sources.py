@@ -269,3 +269,17 @@ def test_cookie_never_in_repr_or_dumps(emulator, caplog):
         assert COOKIE not in text
     assert retriever.cookie is not None
     assert retriever.cookie.get_secret_value() == COOKIE
+
+
+def test_both_generations_give_the_same_documents(router_emulator):
+    """2024 ``webSearch`` sources and 2026 MCP tool results (Exa's text) become the same
+    ``Document``s: url, title, hostname, snippet and the answer."""
+    found = {}
+    for generation in ("2024", "2026"):
+        router_emulator.reset()
+        router_emulator.configure_huggingchat(generation)
+        found[generation] = make_retriever(router_emulator, k=10).invoke(QUERY)
+    router_emulator.reset()
+    assert len(found["2026"]) == 3
+    assert found["2024"] == found["2026"]
+    assert found["2026"][0].page_content == f"Source 1: {QUERY}\n\nSnippet 1 about {QUERY}."

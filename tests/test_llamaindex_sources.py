@@ -233,3 +233,18 @@ def test_cookie_never_in_reprs(retriever: HuggingChatRetriever, collector: _Coll
     texts += [e.model_dump_json() for e in collector.events]
     assert "HuggingChatRetriever(model=None, k=4)" in texts[0]
     assert not [t for t in texts if COOKIE in t]
+
+
+def test_both_generations_give_the_same_nodes(router_emulator: RouterEmulator) -> None:
+    found = {}
+    for generation in ("2024", "2026"):
+        router_emulator.reset()
+        router_emulator.configure_huggingchat(generation)
+        retriever = HuggingChatRetriever(cookie=COOKIE, base_url=f"{router_emulator.url}/chat")
+        found[generation] = retriever.retrieve(QUERY)
+        retriever.close()
+    router_emulator.reset()
+    _check_nodes(found["2026"])
+    assert [(n.node.text, n.node.metadata, n.score) for n in found["2024"]] == [
+        (n.node.text, n.node.metadata, n.score) for n in found["2026"]
+    ]
