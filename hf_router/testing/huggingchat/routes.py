@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import hashlib
 import json
 import urllib.parse
 import uuid
@@ -31,12 +30,11 @@ from ..core.requests import LOG_KEY, emulator_state, json_response, request_json
 from .answer import plan_turn
 from .current import plan_current_turn
 from .model import ChatConversation, HuggingChatStore
+from .session import csrf, logged_out, session
 from .shapes import MCP_SERVERS, api_models
 
 __all__ = ["HUGGINGCHAT_ROUTES", "parse_multipart"]
 
-_LOGGED_OUT = "You have to be logged in."
-_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
 
 PROVIDER = "huggingchat"
 _LOGIN = (
@@ -93,49 +91,6 @@ def _store(request: Request) -> HuggingChatStore:
     return emulator_state(request).store(HuggingChatStore)
 
 
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-def _session(request: Request, store: HuggingChatStore) -> str | None:
-    """The session (owner key) of ``request``, None when it has no valid one. 2026: the
-    ``hf-chat`` session is bound to the ``token`` cookie it was first seen with (chat-ui's
-    ``COUPLE_SESSION_WITH_COOKIE_NAME``); without ``token`` it never logs in."""
-    hf_chat = request.cookies.get("hf-chat", "").strip()
-    if not hf_chat:
-        return None
-    key = _digest(hf_chat)
-    if store.generation == "2024":
-        return key
-    token = request.cookies.get("token", "").strip()
-    coupled = _digest(token) if token else "no-cookie"
-    bound = store.sessions.get(key)
-    if bound is None and token:
-        store.sessions[key] = bound = coupled
-    return key if bound == coupled else None
-
-
-def _logged_out(request: Request) -> Response:
-    """chat-ui's ``errorResponse(401, authOnly)``: JSON when the request speaks JSON."""
-    wants = request.headers.get("accept", "") + request.headers.get("content-type", "")
-    if "application/json" in wants:
-        return json_response({"error": _LOGGED_OUT}, 401)
-    return Response(_LOGGED_OUT, 401, media_type="text/plain")
-
-
-def _csrf(request: Request) -> Response | None:
-    """chat-ui's Origin check for native-form POSTs (767afa76d): only the host counts."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if request.method != "POST" or kind not in _FORM_TYPES:
-        return None
-    origin = request.headers.get("origin")
-    if not origin:
-        return _message("Non-JSON form requests need to have an origin", 403)
-    if urllib.parse.urlsplit(origin).netloc != request.headers.get("host", ""):
-        return _message("Invalid referer for POST request", 403)
-    return None
-
-
 def _plan(request: Request, model: str | None, only: frozenset[str]) -> FaultPlan | Response:
     """Session check and faults; a Response means the request is refused."""
     store = _store(request)
@@ -147,14 +102,14 @@ def _plan(request: Request, model: str | None, only: frozenset[str]) -> FaultPla
     items = [i for i in items if i[0] in only]
     items.extend(state.faults.take(model, PROVIDER, only=only))
     plan = FaultPlan.from_items(items)
-    refused = _csrf(request)
+    refused = csrf(request)
     if refused is not None:
         return refused
-    session = _session(request, store)
+    who = session(request, store)
     if plan.chat_401 or plan.answer == "401":
-        return _message(_LOGIN, 401) if store.generation == "2024" else _logged_out(request)
-    if session is None and (store.generation == "2024" or request.method != "GET"):
-        return _message(_LOGIN, 401) if store.generation == "2024" else _logged_out(request)
+        return _message(_LOGIN, 401) if store.generation == "2024" else logged_out(request)
+    if who is None and (store.generation == "2024" or request.method != "GET"):
+        return _message(_LOGIN, 401) if store.generation == "2024" else logged_out(request)
     if plan.answer is not None:
         headers = {"retry-after": str(int(plan.retry_after))} if plan.answer == "429" else {}
         default = f"Error {plan.answer}: the model failed to answer."
@@ -174,7 +129,7 @@ def _opened(request: Request, items: Any) -> tuple[ChatConversation, Any] | Resp
     if isinstance(plan, Response):
         return plan
     store = _store(request)
-    owned = conversation is not None and conversation.owner == _session(request, store)
+    owned = conversation is not None and conversation.owner == session(request, store)
     if store.generation == "2026" and not owned:
         conversation = None
     if conversation is None:
@@ -201,7 +156,7 @@ async def _create(request: Request) -> Response:
         text = "Invalid request" if store.generation == "2026" else "Model not found"
         return _message(text, 400)
     preprompt = body.get("preprompt") if isinstance(body, dict) else None
-    owner = _session(request, store) or ""
+    owner = session(request, store) or ""
     conversation = store.create(model, preprompt if isinstance(preprompt, str) else "", owner)
     if store.generation == "2026":
         return json_response(conversation.created_answer())
