@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import pickle
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -395,3 +396,33 @@ def test_facade_on_the_2024_generation(chat_env):
     assert "".join(i for i in items if isinstance(i, str)) == search_answer("old search")
     [sources] = [i for i in items if isinstance(i, Sources)]
     assert len(sources.sources) == 3
+
+
+def test_model_list_needs_no_cookie_but_asking_sends_nothing_without_one(
+    chat_url, emulator, monkeypatch
+):
+    monkeypatch.delenv("HF_CHAT_COOKIE", raising=False)
+    with HuggingChatClient(base_url=chat_url) as anonymous:
+        assert anonymous.list_models()[0] == "omni"
+        emulator.clear_requests()
+        with pytest.raises(MissingAuthError):
+            anonymous.search("no cookie")
+        with pytest.raises(MissingAuthError):
+            anonymous.create_conversation()
+    assert not emulator.requests
+
+
+def test_cookies_never_leak(client, emulator, caplog):
+    caplog.set_level(logging.DEBUG)
+    list(client.ask(None, user("leak check"), web_search=True))
+    emulator.set_fault("payment_required", provider="huggingchat")
+    with pytest.raises(PaymentRequiredError) as info:
+        list(client.ask(MODEL, user("pay")))
+    texts = [caplog.text, str(info.value), repr(info.value), repr(client)]
+    texts += [repr(emulator.requests), emulator.conversations[0]["id"]]
+    texts.append(pickle.dumps(info.value).decode("latin-1"))
+    conv_json = Conversation.from_json(Conversation("omni", "abc").to_json()).to_json()
+    for text in [*texts, conv_json]:
+        assert HF_CHAT not in text and TOKEN not in text
+    with pytest.raises(TypeError):
+        pickle.dumps(client)

@@ -72,15 +72,20 @@ class ClientSteps:
         return (*found, self._cookie.get_secret_value()) if self._cookie else tuple(found)
 
     # -- plumbing ------------------------------------------------------------------------------
-    def _headers(self, referer: str | None = None, **extra: str) -> dict[str, str]:
-        if not self._has_session or self._cookie is None:
+    def _headers(
+        self, referer: str | None = None, *, public: bool = False, **extra: str
+    ) -> dict[str, str]:
+        """The headers of a request; ``public`` ones (the model and MCP server lists) go
+        without a session when there is none."""
+        if not public and (not self._has_session or self._cookie is None):
             raise MissingAuthError(
                 "No HuggingChat session cookie ('hf-chat') was found", provider=PROVIDER
             )
+        cookie = {"Cookie": self._cookie.get_secret_value()} if self._cookie else {}
         return self.http.headers(
             auth=False,
             extra={
-                "Cookie": self._cookie.get_secret_value(),
+                **cookie,
                 "Origin": self._origin,
                 "Referer": referer or f"{self.base_url}/",
                 "Accept": "application/json",
@@ -136,14 +141,16 @@ class ClientSteps:
         if model:
             return model
         if not self.default_model:
-            response = yield _Request("GET", f"{self.base_url}/api/models", self._headers())
+            url = f"{self.base_url}/api/models"
+            response = yield _Request("GET", url, self._headers(public=True))
             found = self._reader.models(response) if response.status_code < 300 else []
             self.default_model = found[0] if found else DEFAULT_CHAT_MODEL
             logger.debug("HuggingChat: default model %s", self.default_model)
         return self.default_model
 
     def _models_steps(self) -> Steps[list[str]]:
-        response = yield _Request("GET", f"{self.base_url}/api/models", self._headers())
+        url = f"{self.base_url}/api/models"
+        response = yield _Request("GET", url, self._headers(public=True))
         return self._reader.models(response)
 
     def _servers_steps(self) -> Steps[list[str]]:
@@ -151,7 +158,7 @@ class ClientSteps:
         without MCP)."""
         if self._search_servers is None:
             url = f"{self.base_url}/api/mcp/servers"
-            response = yield _Request("GET", url, self._headers())
+            response = yield _Request("GET", url, self._headers(public=True))
             try:
                 body = response.json() if response.status_code < 300 else []
             except ValueError:
@@ -162,8 +169,8 @@ class ClientSteps:
     def _create_steps(self, model: str | None) -> Steps[Conversation]:
         """Create a conversation with ``model`` (the default when None); its root message id
         comes with the answer (2026) or from the conversation's data."""
-        model = yield from self._model_steps(model)
         headers = self._headers(**{"Content-Type": "application/json"})
+        model = yield from self._model_steps(model)
         url = f"{self.base_url}/conversation"
         response = yield _Request("POST", url, headers, json={"model": model}, model=model)
         cid, root = self._reader.created(response, model)
@@ -193,6 +200,7 @@ class ClientSteps:
         """Validate an ask, then create the conversation (when None), read the parent id
         (later turns) and the search servers (``web_search``)."""
         turn = plan_turn(model, messages, media, conversation, self.default_model or "?")
+        self._headers()  # no session: MissingAuthError before anything is sent
         if not model and conversation is None and not self.default_model:
             turn = dataclasses.replace(turn, model=(yield from self._model_steps(None)))
         conv = conversation or (yield from self._create_steps(turn.model))
