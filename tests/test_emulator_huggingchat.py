@@ -194,7 +194,10 @@ def test_first_turn_echo_title_final_answer_and_padding(emulator: RouterEmulator
         items = updates(response)
         assert items[0] == {"type": "status", "status": "started"}
         streams = [u for u in items if u["type"] == "stream"]
-        assert all(u["token"].endswith("\u0000") and len(u["token"]) % 16 == 0 for u in streams)
+        assert all(len(u["token"]) >= 16 for u in streams)  # padEnd(16, "\0")
+        assert all(
+            u["token"].endswith("\u0000") for u in streams if len(u["token"].strip("\0")) < 16
+        )
         assert text_of(items) == "What is deep learning?"
         assert {"type": "title", "title": "What is deep learning?"} in items
         assert items[-1] == {
@@ -202,10 +205,7 @@ def test_first_turn_echo_title_final_answer_and_padding(emulator: RouterEmulator
             "text": "What is deep learning?",
             "interrupted": False,
         }
-        lines = response.text.split("\n")
-        final = next(i for i, ln in enumerate(lines) if '"finalAnswer"' in ln)
-        padding = [ln for ln in lines[final + 1 :] if ln]
-        assert padding and all(not ln.strip() for ln in padding)
+        assert response.text.endswith('"interrupted":false}\n' + " " * 4096)  # chat-ui's filler
         assert not any(u["type"] in ("reasoning", "webSearch", "file") for u in items)
         # second turn: only the last user message, parent = the answer's id; no new title
         second = updates(ask(chat, conversation, "and now?"))

@@ -1,8 +1,10 @@
-"""HuggingChat's deterministic answers: the message updates of one turn, as NDJSON lines.
+"""HuggingChat's deterministic answers in chat-ui's 2024 generation: the message updates of one
+turn, as NDJSON lines.
 
 Order: ``status: started``; reasoning (reasoning models); web search updates then ``sources``
-(when ``web_search``); ``stream`` tokens padded with ``\\u0000``; ``title`` (first turn);
-``file`` (when the input asks to draw/generate an image); ``finalAnswer``; whitespace padding.
+(when ``web_search``); ``stream`` tokens padded with ``\\u0000`` (``padEnd(16)``, 989379c35);
+``title`` (first turn); ``file`` (when the input asks to draw/generate an image);
+``finalAnswer``, then 4096 spaces and no newline (6f3588ac3).
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ _DRAW_RE = re.compile(
     r"\b(?:draw|paint|sketch)\b|\b(?:generate|create|make)\b.*\b(?:image|picture|photo|drawing)s?\b",
     re.IGNORECASE | re.DOTALL,
 )
-PAD = 16  # stream tokens are padded with NULs to the next multiple of this (at least one)
-PADDING_LINES = (" " * 512, " " * 512)
+PAD = 16  # chat-ui pads stream tokens with NULs to this length: token.padEnd(16, "\0")
+FILLER = " " * 4096  # after the finalAnswer line, no newline (defeats browser buffering)
 GARBAGE = "upstream hiccup: this line is not JSON"
 
 
@@ -84,8 +86,8 @@ def _web_search(query: str, form: str) -> list[dict[str, Any]]:
 
 
 def padded(token: str) -> str:
-    """``token`` followed by ``\\u0000`` up to the next multiple of :data:`PAD` (at least one)."""
-    return token + "\u0000" * (PAD - len(token) % PAD)
+    """chat-ui's ``token.padEnd(16, "\\0")``: ``\\u0000`` up to :data:`PAD` characters."""
+    return token.ljust(PAD, "\u0000")
 
 
 @dataclass
@@ -111,8 +113,7 @@ class Turn:
                 yield GARBAGE.encode() + b"\n"
         if plan.no_final_answer or plan.status_error:
             return
-        for line in PADDING_LINES:
-            yield line.encode() + b"\n"
+        yield FILLER.encode()
 
 
 def plan_turn(

@@ -23,12 +23,20 @@ from typing import Any
 from ..core.faults import DeliberateDrop, FaultPlan
 from ..core.files import png
 from ..core.ids import uuid_for
-from .answer import _DRAW_RE, _TOKEN_RE, GARBAGE, last_user_input, search_answer, sources
+from .answer import (
+    _DRAW_RE,
+    _TOKEN_RE,
+    FILLER,
+    GARBAGE,
+    last_user_input,
+    padded,
+    search_answer,
+    sources,
+)
 from .shapes import HF_SERVER, OMNI, PROVIDER_NAME, ROUTER_MODEL, SEARCH_SERVER
 
 __all__ = ["CurrentTurn", "exa_text", "plan_current_turn"]
 
-FILLER = " " * 4096
 KEEPALIVE_EVERY = 4
 SEARCH_TOOL = "web_search_exa"
 IMAGE_TOOL = "gr1_flux1_schnell_infer"
@@ -44,11 +52,6 @@ def exa_text(query: str) -> str:
         for s in sources(query, "2024")
     ]
     return "\n\n---\n\n".join(records)
-
-
-def pad16(token: str) -> str:
-    """chat-ui's ``token.padEnd(16, "\\0")`` (989379c35)."""
-    return token.ljust(16, "\u0000")
 
 
 @dataclass
@@ -90,7 +93,7 @@ class CurrentTurn:
             if update.get("type") == "stream":
                 if plan.slow_tokens and index:
                     await asyncio.sleep(plan.slow_tokens)
-                update = {**update, "token": pad16(update["token"])}
+                update = {**update, "token": padded(update["token"])}
             yield json.dumps(update, separators=(",", ":")).encode() + b"\n"
             if plan.garbage_lines and index < len(self.live) - 1:
                 yield GARBAGE.encode() + b"\n"
