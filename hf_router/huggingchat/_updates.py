@@ -32,6 +32,7 @@ from ..events import (
     Finish,
     MediaResult,
     ReasoningDelta,
+    Source,
     Sources,
     Status,
     TextDelta,
@@ -131,7 +132,7 @@ class UpdateParser(McpUpdates):
         return self.final_text if self.final_text is not None else "".join(self._visible)
 
     @property
-    def sources(self) -> list:
+    def sources(self) -> list[Source]:
         """The sources collected so far, deduplicated by URL, in arrival order."""
         return self._sources.all()
 
