@@ -84,9 +84,9 @@ class HuggingChatRetriever(BaseRetriever):
     Args:
         model: The HuggingChat model; ``None`` uses the client's default.
         k: How many sources to return at most (``similarity_top_k`` is an alias).
-        cookie: The ``hf-chat`` session cookie's value, or a whole ``Cookie`` header
-            (``"hf-chat=...; other=..."``); default ``HF_CHAT_COOKIE``. It is a secret: it
-            never appears in ``repr``.
+        cookie: A whole ``Cookie`` header ``"hf-chat=...; token=..."`` (the current
+            HuggingChat needs both cookies) or a bare ``hf-chat`` value (older servers);
+            default ``HF_CHAT_COOKIE``. It is a secret: it never appears in ``repr``.
         base_url: HuggingChat's base URL; default ``HF_CHAT_BASE_URL`` or
             ``https://huggingface.co/chat``.
         timeout: Seconds to wait for HuggingChat.
@@ -96,8 +96,10 @@ class HuggingChatRetriever(BaseRetriever):
         verbose: Print LlamaIndex's retrieval messages.
 
     Retrieval raises the core's typed errors (:mod:`hf_router.errors`), for example
-    ``MissingAuthError`` when no cookie was given or found, or HuggingChat rejected it (its
-    message explains how to copy the cookie from a browser).
+    ``MissingAuthError`` when no cookie was given or found, or HuggingChat refused the session
+    (its message names a missing ``token`` cookie and explains how to copy them from a
+    browser). Sources come from HuggingChat's web-search tool results (MCP) or, on older
+    servers, its ``webSearch`` updates: the same nodes.
     """
 
     def __init__(

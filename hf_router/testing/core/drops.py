@@ -8,7 +8,8 @@ __all__ = ["DeliberateDrop", "install_log_filter"]
 
 
 class DeliberateDrop(Exception):
-    """Raised inside a response body to drop the connection on purpose (``cut_after``)."""
+    """Raised inside a response body to drop the connection on purpose (``cut_after``,
+    ``cut_stream``); the server's log filter keeps it out of the logs."""
 
 
 def _is_drop(exc: BaseException | None) -> bool:

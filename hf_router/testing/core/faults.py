@@ -26,6 +26,7 @@ __all__ = [
 
 FaultItem = tuple[str, float | None]
 
+
 # Items that replace the answer with a canned response.
 _STATUS_ITEMS = frozenset(
     {"400", "401", "402", "403", "404", "422", "429", "500", "502", "503", "504"}
@@ -38,6 +39,7 @@ _MEDIA_FLAGS = frozenset({"never_finish", "insecure_url", "insecure_redirect", "
 _HUGGINGCHAT_FLAGS = frozenset(
     {"chat_401", "unknown_model", "no_final_answer", "garbage_lines", "status_error"}
     | {"sources_2023", "sources_2024"}
+    | {"cut_stream", "elicitation", "payment_required", "token_revoked"}
 )
 _FLAG_ITEMS = _CHAT_FLAGS | _MEDIA_FLAGS | _HUGGINGCHAT_FLAGS
 # item -> (its parameter name, integer-valued?); written "item=V", or "item:param=V" for 429/503
@@ -124,6 +126,10 @@ class FaultPlan:
     status_error: bool = False
     sources_2023: bool = False
     sources_2024: bool = False
+    cut_stream: bool = False
+    elicitation: bool = False
+    payment_required: bool = False
+    token_revoked: bool = False
 
     @classmethod
     def from_items(cls, items: Iterable[FaultItem]) -> FaultPlan:

@@ -324,6 +324,14 @@ class RouterEmulator:
         payload = {"model": model, "web_search_form": web_search_form, "reasoning": reasoning}
         self._control("POST", "chat_models", payload)
 
+    def configure_huggingchat(self, generation: str = "2026") -> None:
+        """Speak chat-ui's ``generation`` on the HuggingChat routes: ``"2026"`` (the current
+        one, the default: MCP tools, the ``omni`` alias, ``hf-chat`` coupled with the
+        ``token`` cookie, the replay endpoint) or ``"2024"`` (``webSearch`` updates,
+        ``__data.json``, ``hf-chat`` alone). A reset goes back to ``"2026"``.
+        ``ValueError`` for another value."""
+        self._control("POST", "huggingchat", {"generation": generation})
+
     @property
     def conversations(self) -> list[dict[str, Any]]:
         """The HuggingChat conversations (oldest first): ``{"id", "model", "title",
