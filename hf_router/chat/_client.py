@@ -207,9 +207,18 @@ class RouterClient(Closeable):
 
     # -- async ------------------------------------------------------------------------------
     async def astream_chat(
-        self, model: str | None, messages: Any, *, stream: bool = True, **params: Any
+        self,
+        model: str | None = None,
+        messages: Any = None,
+        *,
+        stream: bool = True,
+        **params: Any,
     ) -> AsyncIterator[Event]:
-        """Stream the answer as events (see :mod:`hf_router.events`)."""
+        """Stream the answer as events (see :mod:`hf_router.events`).
+
+        ``model`` may be omitted (``None``): the client's ``default_model`` is used, or its
+        ``default_vision_model`` when the messages carry images (or ``media=`` is given).
+        """
         req = self._prepare(model, messages, params)
         if req.trimmed:
             yield req.trimmed
@@ -281,7 +290,9 @@ class RouterClient(Closeable):
         finally:
             await response.aclose()
 
-    async def achat(self, model: str | None, messages: Any, **params: Any) -> ChatResult:
+    async def achat(
+        self, model: str | None = None, messages: Any = None, **params: Any
+    ) -> ChatResult:
         """One whole answer (non-streamed request), aggregated into a :class:`ChatResult`."""
         builder = ResultBuilder()
         async for event in self.astream_chat(model, messages, stream=False, **params):
@@ -290,7 +301,12 @@ class RouterClient(Closeable):
 
     # -- sync -------------------------------------------------------------------------------
     def stream_chat(
-        self, model: str | None, messages: Any, *, stream: bool = True, **params: Any
+        self,
+        model: str | None = None,
+        messages: Any = None,
+        *,
+        stream: bool = True,
+        **params: Any,
     ) -> Iterator[Event]:
         """Sync twin of :meth:`astream_chat`."""
         req = self._prepare(model, messages, params)
@@ -361,7 +377,7 @@ class RouterClient(Closeable):
         finally:
             response.close()
 
-    def chat(self, model: str | None, messages: Any, **params: Any) -> ChatResult:
+    def chat(self, model: str | None = None, messages: Any = None, **params: Any) -> ChatResult:
         """Sync twin of :meth:`achat`."""
         builder = ResultBuilder()
         for event in self.stream_chat(model, messages, stream=False, **params):
