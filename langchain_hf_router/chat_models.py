@@ -15,7 +15,12 @@ from contextlib import aclosing, closing
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
+from langchain_core.language_models import (
+    BaseChatModel,
+    LangSmithParams,
+    LanguageModelInput,
+    ModelProfile,
+)
 from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
@@ -23,7 +28,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils import secret_from_env
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
-from hf_router import RouterClient
+from hf_router import RouterClient, Usage
 from hf_router.errors import InvalidInputError
 
 from ._convert import MODEL_PROVIDER, ChunkTranslator, to_wire_messages
@@ -39,6 +44,7 @@ from ._structured import (
     tool_choice_value,
     with_raw,
 )
+from .profiles import bundled_profile, merge_router_profile
 
 __all__ = ["ChatHFRouter"]
 
@@ -149,6 +155,37 @@ class ChatHFRouter(BaseChatModel):
         token = self.api_key.get_secret_value() if self.api_key else None
         return RouterClient(token, **options)
 
+    # -- profile --------------------------------------------------------------------------
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        """The bundled profile of the model (no network; see :mod:`langchain_hf_router.profiles`)."""
+        return bundled_profile(self.model_name)
+
+    def refresh_profile(self) -> ModelProfile | None:
+        """Re-read ``profile`` from the router's ``GET /v1/models`` (context length, tool and
+        structured-output support of the live providers) and return it."""
+        models = self.client.list_models()
+        self.profile = merge_router_profile(models, self.model_name, self.provider)
+        return self.profile
+
+    async def arefresh_profile(self) -> ModelProfile | None:
+        """Async twin of :meth:`refresh_profile`."""
+        models = await self.client.alist_models()
+        self.profile = merge_router_profile(models, self.model_name, self.provider)
+        return self.profile
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
+        """``generate()``'s ``llm_output``: token usage summed over the prompts, the first
+        ``model_name`` / ``system_fingerprint`` (as ChatOpenAI does)."""
+        combined: dict[str, Any] = {"token_usage": {}, "model_name": self.model_name}
+        for output in llm_outputs:
+            if not output:
+                continue
+            _add_usage(combined["token_usage"], output.get("token_usage") or {})
+            combined["model_name"] = output.get("model_name") or combined["model_name"]
+            if output.get("system_fingerprint") and "system_fingerprint" not in combined:
+                combined["system_fingerprint"] = output["system_fingerprint"]
+        return combined
+
     # -- identity -------------------------------------------------------------------------
     @property
     def _llm_type(self) -> str:
@@ -253,14 +290,15 @@ class ChatHFRouter(BaseChatModel):
         """One non-streamed request, translated exactly like a stream (same message shape)."""
         model, wire, params, translator = self._prepare(messages, stop, kwargs)
         chunks: list[ChatGenerationChunk] = []
+        usage: Usage | None = None
         with closing(self.client.stream_chat(model, wire, stream=False, **params)) as events:
             for event in events:
+                usage = event if isinstance(event, Usage) else usage
                 chunk = translator.feed(event)
                 notify(run_manager, translator)
                 if chunk is not None:
                     chunks.append(chunk)
-        chunks.append(translator.final())
-        return generate_from_stream(iter(chunks))
+        return _with_llm_output(chunks, translator, usage)
 
     async def _agenerate(
         self,
@@ -272,15 +310,16 @@ class ChatHFRouter(BaseChatModel):
         """Async twin of :meth:`_generate` (the core's ``astream_chat``)."""
         model, wire, params, translator = self._prepare(messages, stop, kwargs)
         chunks: list[ChatGenerationChunk] = []
+        usage: Usage | None = None
         events = self.client.astream_chat(model, wire, stream=False, **params)
         async with aclosing(events):
             async for event in events:
+                usage = event if isinstance(event, Usage) else usage
                 chunk = translator.feed(event)
                 await anotify(run_manager, translator)
                 if chunk is not None:
                     chunks.append(chunk)
-        chunks.append(translator.final())
-        return generate_from_stream(iter(chunks))
+        return _with_llm_output(chunks, translator, usage)
 
     def _stream(
         self,
@@ -404,3 +443,40 @@ class ChatHFRouter(BaseChatModel):
             llm = self.bind(response_format=response_format(method, schema, strict=strict), **bound)
         parser = output_parser(method, schema, tool_name)
         return with_raw(llm, parser) if include_raw else llm | parser
+
+
+def _add_usage(total: dict[str, Any], more: Mapping[str, Any]) -> None:
+    """Sum OpenAI-style token counts, nested details included."""
+    for key, value in more.items():
+        if isinstance(value, Mapping):
+            _add_usage(total.setdefault(key, {}), value)
+        elif isinstance(value, int):
+            total[key] = total.get(key, 0) + value
+
+
+def _with_llm_output(
+    chunks: list[ChatGenerationChunk], translator: ChunkTranslator, usage: Usage | None
+) -> ChatResult:
+    """The aggregated result plus ChatOpenAI's ``llm_output`` keys: ``token_usage`` (OpenAI
+    names), ``model_name`` (the model that served) and ``system_fingerprint`` when sent."""
+    final = translator.final()
+    result = generate_from_stream(iter([*chunks, final]))
+    meta = final.message.response_metadata
+    token_usage: dict[str, Any] = {}
+    if usage is not None:
+        token_usage = {
+            "prompt_tokens": usage.input_tokens,
+            "completion_tokens": usage.output_tokens,
+            "total_tokens": usage.total_tokens,
+        }
+        if "reasoning_tokens" in usage.details:
+            token_usage["completion_tokens_details"] = {
+                "reasoning_tokens": usage.details["reasoning_tokens"]
+            }
+        if "cached_tokens" in usage.details:
+            token_usage["prompt_tokens_details"] = {"cached_tokens": usage.details["cached_tokens"]}
+    output: dict[str, Any] = {"token_usage": token_usage, "model_name": meta["model_name"]}
+    if meta.get("system_fingerprint"):
+        output["system_fingerprint"] = meta["system_fingerprint"]
+    result.llm_output = output
+    return result
