@@ -28,7 +28,9 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.path.name}:{self.line}"
+        """``docs/media.md:31``: the file (relative to its repository's docs/ parent) and line."""
+        name = f"docs/{self.path.name}" if self.path.parent.name == "docs" else self.path.name
+        return f"{name}:{self.line}"
 
 
 class MarkerError(ValueError):

@@ -76,7 +76,7 @@ def run_block(block: Block, namespace: dict[str, Any]) -> None:
     """Run one block in ``namespace``; top-level await runs in a fresh event loop."""
     code = compile(
         block.code,
-        f"{block.path.relative_to(ROOT)}:{block.line}",
+        block.where,
         "exec",
         flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
         dont_inherit=True,
@@ -112,6 +112,7 @@ def run_file(path: Path) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:inspect")  # llama-index workflows' own
 @pytest.mark.parametrize("path", DOC_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_doc_snippets_run(path: Path, docs_sandbox: RouterEmulator) -> None:
     """Each file's Python blocks run as written, in order, against the emulator."""
@@ -181,4 +182,4 @@ def test_blocks_share_a_namespace_and_may_await(tmp_path: Path) -> None:
         "    return 2 * x\n```\n```python\nresult = await twice(21)\nassert result == 42\n```\n"
         "<!-- not-run: shows a failure on purpose -->\n```python\nraise SystemExit(1)\n```\n",
     )
-    assert run_file(doc) == ["doc.md:12 not run: shows a failure on purpose"]
+    assert run_file(doc) == ["doc.md:13 not run: shows a failure on purpose"]
