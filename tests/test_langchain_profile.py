@@ -8,8 +8,10 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from langchain.agents import create_agent
 from langchain.agents.structured_output import ProviderStrategy
+from langchain.chat_models import init_chat_model
 from langchain_core.messages import HumanMessage
 from pydantic import BaseModel, Field
 
@@ -128,3 +130,10 @@ async def test_agenerate_llm_output_reports_reasoning_tokens(emulator: RouterEmu
     out = result.llm_output
     assert out is not None and out["model_name"] == "deepseek-ai/DeepSeek-R1"
     assert out["token_usage"]["completion_tokens_details"]["reasoning_tokens"] > 0
+
+
+def test_init_chat_model_cannot_route_here_as_documented() -> None:
+    """docs/langchain.md says init_chat_model only knows langchain's built-in providers; if that
+    changes, this fails and the docs (and maybe a registration) need updating."""
+    with pytest.raises(ValueError, match="Unsupported"):
+        init_chat_model(MODEL, model_provider="hf_router")
