@@ -21,7 +21,6 @@ from langchain_core.language_models import (
     LanguageModelInput,
     ModelProfile,
 )
-from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
@@ -32,6 +31,7 @@ from hf_router import RouterClient, Usage
 from hf_router.errors import InvalidInputError
 
 from ._convert import MODEL_PROVIDER, ChunkTranslator, to_wire_messages
+from ._llm_output import combine_llm_outputs, with_llm_output
 from ._run import anotify, check_fields, notify
 from ._structured import (
     METHODS,
@@ -176,15 +176,7 @@ class ChatHFRouter(BaseChatModel):
     def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
         """``generate()``'s ``llm_output``: token usage summed over the prompts, the first
         ``model_name`` / ``system_fingerprint`` (as ChatOpenAI does)."""
-        combined: dict[str, Any] = {"token_usage": {}, "model_name": self.model_name}
-        for output in llm_outputs:
-            if not output:
-                continue
-            _add_usage(combined["token_usage"], output.get("token_usage") or {})
-            combined["model_name"] = output.get("model_name") or combined["model_name"]
-            if output.get("system_fingerprint") and "system_fingerprint" not in combined:
-                combined["system_fingerprint"] = output["system_fingerprint"]
-        return combined
+        return combine_llm_outputs(llm_outputs, self.model_name)
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -298,7 +290,7 @@ class ChatHFRouter(BaseChatModel):
                 notify(run_manager, translator)
                 if chunk is not None:
                     chunks.append(chunk)
-        return _with_llm_output(chunks, translator, usage)
+        return with_llm_output(chunks, translator, usage)
 
     async def _agenerate(
         self,
@@ -319,7 +311,7 @@ class ChatHFRouter(BaseChatModel):
                 await anotify(run_manager, translator)
                 if chunk is not None:
                     chunks.append(chunk)
-        return _with_llm_output(chunks, translator, usage)
+        return with_llm_output(chunks, translator, usage)
 
     def _stream(
         self,
@@ -443,40 +435,3 @@ class ChatHFRouter(BaseChatModel):
             llm = self.bind(response_format=response_format(method, schema, strict=strict), **bound)
         parser = output_parser(method, schema, tool_name)
         return with_raw(llm, parser) if include_raw else llm | parser
-
-
-def _add_usage(total: dict[str, Any], more: Mapping[str, Any]) -> None:
-    """Sum OpenAI-style token counts, nested details included."""
-    for key, value in more.items():
-        if isinstance(value, Mapping):
-            _add_usage(total.setdefault(key, {}), value)
-        elif isinstance(value, int):
-            total[key] = total.get(key, 0) + value
-
-
-def _with_llm_output(
-    chunks: list[ChatGenerationChunk], translator: ChunkTranslator, usage: Usage | None
-) -> ChatResult:
-    """The aggregated result plus ChatOpenAI's ``llm_output`` keys: ``token_usage`` (OpenAI
-    names), ``model_name`` (the model that served) and ``system_fingerprint`` when sent."""
-    final = translator.final()
-    result = generate_from_stream(iter([*chunks, final]))
-    meta = final.message.response_metadata
-    token_usage: dict[str, Any] = {}
-    if usage is not None:
-        token_usage = {
-            "prompt_tokens": usage.input_tokens,
-            "completion_tokens": usage.output_tokens,
-            "total_tokens": usage.total_tokens,
-        }
-        if "reasoning_tokens" in usage.details:
-            token_usage["completion_tokens_details"] = {
-                "reasoning_tokens": usage.details["reasoning_tokens"]
-            }
-        if "cached_tokens" in usage.details:
-            token_usage["prompt_tokens_details"] = {"cached_tokens": usage.details["cached_tokens"]}
-    output: dict[str, Any] = {"token_usage": token_usage, "model_name": meta["model_name"]}
-    if meta.get("system_fingerprint"):
-        output["system_fingerprint"] = meta["system_fingerprint"]
-    result.llm_output = output
-    return result

@@ -117,3 +117,15 @@ print(json.dumps(out))
         assert all(o.startswith("llama_index_hf_router.") for o in origins), origins
         assert len(origins) == len(names)
     assert found["metadata_model"] == "meta-llama/Llama-3.3-70B-Instruct"
+
+
+@pytest.mark.slow
+def test_the_wheel_declares_the_cli(wheel: Path) -> None:
+    archive = zipfile.ZipFile(wheel)
+    dist_info = next(n.split("/")[0] for n in archive.namelist() if ".dist-info/" in n)
+    entry_points = archive.read(f"{dist_info}/entry_points.txt").decode()
+    assert "hf-router = hf_router.cli:console_script" in entry_points
+    assert "hf-router-emulator = hf_router.testing.__main__:main" in entry_points
+    metadata = archive.read(f"{dist_info}/METADATA").decode()
+    assert "Provides-Extra: cli" in metadata
+    assert "typer>=0.12; extra == 'cli'" in metadata.replace('"', "'")
