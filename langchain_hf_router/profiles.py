@@ -136,7 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", action="append", default=[], help="add this model id")
     parser.add_argument("--output", default=str(Path(__file__).with_name("_profile_data.py")))
     args = parser.parse_args(argv)
-    with RouterClient(base_url=args.base_url, api_key="hf_unused_for_v1_models") as client:
+    with RouterClient(base_url=args.base_url) as client:  # /v1/models needs no token
+        if not client.list_models():  # the catalog logs why and never raises
+            print("The router listed no models; the table was left unchanged.", file=sys.stderr)
+            return 1
         table = regenerate(client, args.model)
     text = _HEADER.format(date=date.today().isoformat()) + pprint.pformat(table, sort_dicts=True)
     Path(args.output).write_text(text + "\n", encoding="utf-8")

@@ -137,3 +137,10 @@ def test_init_chat_model_cannot_route_here_as_documented() -> None:
     changes, this fails and the docs (and maybe a registration) need updating."""
     with pytest.raises(ValueError, match="Unsupported"):
         init_chat_model(MODEL, model_provider="hf_router")
+
+
+def test_regenerating_from_an_unreachable_router_changes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "data.py"
+    code = profiles_module.main(["--base-url", "http://127.0.0.1:9/v1", "--output", str(out)])
+    assert code == 1
+    assert not out.exists()
