@@ -15,18 +15,23 @@ from contextlib import aclosing, closing
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
-from langchain_core.language_models.chat_models import generate_from_stream
+from langchain_core.language_models import (
+    BaseChatModel,
+    LangSmithParams,
+    LanguageModelInput,
+    ModelProfile,
+)
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.utils import secret_from_env
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
-from hf_router import RouterClient
+from hf_router import RouterClient, Usage
 from hf_router.errors import InvalidInputError
 
 from ._convert import MODEL_PROVIDER, ChunkTranslator, to_wire_messages
+from ._llm_output import combine_llm_outputs, with_llm_output
 from ._run import anotify, check_fields, notify, validated_init
 from ._structured import (
     METHODS,
@@ -39,6 +44,7 @@ from ._structured import (
     tool_choice_value,
     with_raw,
 )
+from .profiles import bundled_profile, merge_router_profile
 
 __all__ = ["ChatHFRouter"]
 
@@ -149,6 +155,29 @@ class ChatHFRouter(BaseChatModel):
         token = self.api_key.get_secret_value() if self.api_key else None
         return RouterClient(token, **options)
 
+    # -- profile --------------------------------------------------------------------------
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        """The bundled profile of the model (no network; see :mod:`langchain_hf_router.profiles`)."""
+        return bundled_profile(self.model_name)
+
+    def refresh_profile(self) -> ModelProfile | None:
+        """Re-read ``profile`` from the router's ``GET /v1/models`` (context length, tool and
+        structured-output support of the live providers) and return it."""
+        models = self.client.list_models()
+        self.profile = merge_router_profile(models, self.model_name, self.provider)
+        return self.profile
+
+    async def arefresh_profile(self) -> ModelProfile | None:
+        """Async twin of :meth:`refresh_profile`."""
+        models = await self.client.alist_models()
+        self.profile = merge_router_profile(models, self.model_name, self.provider)
+        return self.profile
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
+        """``generate()``'s ``llm_output``: token usage summed over the prompts, the first
+        ``model_name`` / ``system_fingerprint`` (as ChatOpenAI does)."""
+        return combine_llm_outputs(llm_outputs, self.model_name)
+
     # -- identity -------------------------------------------------------------------------
     @property
     def _llm_type(self) -> str:
@@ -258,14 +287,15 @@ class ChatHFRouter(BaseChatModel):
         """One non-streamed request, translated exactly like a stream (same message shape)."""
         model, wire, params, translator = self._prepare(messages, stop, kwargs)
         chunks: list[ChatGenerationChunk] = []
+        usage: Usage | None = None
         with closing(self.client.stream_chat(model, wire, stream=False, **params)) as events:
             for event in events:
+                usage = event if isinstance(event, Usage) else usage
                 chunk = translator.feed(event)
                 notify(run_manager, translator)
                 if chunk is not None:
                     chunks.append(chunk)
-        chunks.append(translator.final())
-        return generate_from_stream(iter(chunks))
+        return with_llm_output(chunks, translator, usage)
 
     async def _agenerate(
         self,
@@ -277,15 +307,16 @@ class ChatHFRouter(BaseChatModel):
         """Async twin of :meth:`_generate` (the core's ``astream_chat``)."""
         model, wire, params, translator = self._prepare(messages, stop, kwargs)
         chunks: list[ChatGenerationChunk] = []
+        usage: Usage | None = None
         events = self.client.astream_chat(model, wire, stream=False, **params)
         async with aclosing(events):
             async for event in events:
+                usage = event if isinstance(event, Usage) else usage
                 chunk = translator.feed(event)
                 await anotify(run_manager, translator)
                 if chunk is not None:
                     chunks.append(chunk)
-        chunks.append(translator.final())
-        return generate_from_stream(iter(chunks))
+        return with_llm_output(chunks, translator, usage)
 
     def _stream(
         self,

@@ -34,6 +34,9 @@ from llama_index_hf_router import HFMediaToolSpec, HFRouter, HuggingChatRetrieve
 
 TOKEN = "hf_bad_arguments_test_token"
 COOKIE = "bad-arguments-session-cookie-0123"
+TOKEN_COOKIE = "bad-arguments-login-token-0123"
+# HuggingChat 2026 ties the hf-chat session to the login token cookie: send both.
+COOKIE_HEADER = f"hf-chat={COOKIE}; token={TOKEN_COOKIE}"
 MODEL = "meta-llama/Llama-3.3-70B-Instruct"
 IMAGE_MODEL = "black-forest-labs/FLUX.1-dev"
 VIDEO_MODEL = "Wan-AI/Wan2.1-T2V-14B"
@@ -64,7 +67,10 @@ class Env:
         return MediaClient(TOKEN, **(args | kw))
 
     def chat(self, **kw: Any) -> HuggingChatClient:
-        args = {"cookies": {"hf-chat": COOKIE}, "base_url": self.emu.env()["HF_CHAT_BASE_URL"]}
+        args = {
+            "cookies": {"hf-chat": COOKIE, "token": TOKEN_COOKIE},
+            "base_url": self.emu.env()["HF_CHAT_BASE_URL"],
+        }
         return HuggingChatClient(**(args | kw))
 
     def lc(self, **kw: Any) -> ChatHFRouter:
@@ -80,11 +86,11 @@ class Env:
         return HFMediaTool(**(args | {"output_dir": str(self.tmp)} | kw))
 
     def lc_retriever(self, **kw: Any) -> HuggingChatSearchRetriever:
-        args = {"base_url": self.emu.env()["HF_CHAT_BASE_URL"], "cookie": COOKIE}
+        args = {"base_url": self.emu.env()["HF_CHAT_BASE_URL"], "cookie": COOKIE_HEADER}
         return HuggingChatSearchRetriever(**(args | kw))
 
     def li_retriever(self, **kw: Any) -> HuggingChatRetriever:
-        args = {"base_url": self.emu.env()["HF_CHAT_BASE_URL"], "cookie": COOKIE}
+        args = {"base_url": self.emu.env()["HF_CHAT_BASE_URL"], "cookie": COOKIE_HEADER}
         return HuggingChatRetriever(**(args | kw))
 
     def li_tools(self, **kw: Any) -> HFMediaToolSpec:

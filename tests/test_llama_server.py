@@ -48,7 +48,11 @@ WEATHER_TOOL = {
 }
 FORCE_WEATHER = {"type": "function", "function": {"name": "get_weather"}}
 FORCED: dict[str, Any] = {"tools": [WEATHER_TOOL], "tool_choice": FORCE_WEATHER, **CHEAP}
-NEEDS_CAPABLE_MODEL = "SmolLM2-135M cannot reliably choose a tool by itself; needs a capable model"
+AUTO_DECLINE_EMPTY = (
+    "llama-cpp-python's chatml-function-calling handler answers content '' when tool_choice "
+    "'auto' declines the tool, although the model generated tokens (docs/llama-server.md, "
+    "quirk 11); the model's choice itself is right (the test above)"
+)
 NO_TRACEBACK = "Traceback (most recent call last)"
 
 
@@ -308,14 +312,8 @@ def test_tool_result_reaches_the_model(client: RouterClient) -> None:
     assert long.usage.input_tokens > short.usage.input_tokens + 5
 
 
-@pytest.mark.xfail(reason=NEEDS_CAPABLE_MODEL)
-def test_auto_tool_choice_picks_the_tool_only_when_useful(tools_client: RouterClient) -> None:
-    called = tools_client.chat(
-        MODEL, WEATHER, max_tokens=48, tools=[WEATHER_TOOL], tool_choice="auto", **CHEAP
-    )
-    _check_weather_call(called)
-    assert called.tool_calls[0].arguments["city"].lower() == "paris"
-    plain = tools_client.chat(
+def _say_hello_with_auto_tools(tools_client: RouterClient) -> ChatResult:
+    return tools_client.chat(
         MODEL,
         [{"role": "user", "content": "Say hello to Ada."}],
         max_tokens=24,
@@ -323,8 +321,23 @@ def test_auto_tool_choice_picks_the_tool_only_when_useful(tools_client: RouterCl
         tool_choice="auto",
         **CHEAP,
     )
+
+
+def test_auto_tool_choice_picks_the_tool_only_when_useful(tools_client: RouterClient) -> None:
+    called = tools_client.chat(
+        MODEL, WEATHER, max_tokens=48, tools=[WEATHER_TOOL], tool_choice="auto", **CHEAP
+    )
+    _check_weather_call(called)
+    assert called.tool_calls[0].arguments["city"].lower() == "paris"
+    plain = _say_hello_with_auto_tools(tools_client)
     assert plain.tool_calls == []
-    assert plain.text.strip()
+    assert plain.finish_reason == "stop"
+    assert plain.usage is not None and plain.usage.output_tokens > 0
+
+
+@pytest.mark.xfail(reason=AUTO_DECLINE_EMPTY, strict=True)
+def test_auto_tool_choice_declined_still_answers(tools_client: RouterClient) -> None:
+    assert _say_hello_with_auto_tools(tools_client).text.strip()
 
 
 # -- errors ---------------------------------------------------------------------------------------

@@ -45,6 +45,14 @@ def _error_text(content: bytes) -> str:
     return content[:_ERROR_BODY_LIMIT].decode("utf-8", errors="replace")
 
 
+def _token_sent(response: httpx.Response) -> bool:
+    """Whether the request behind ``response`` carried an ``Authorization`` header."""
+    try:
+        return "authorization" in response.request.headers
+    except RuntimeError:  # a response built without a request
+        return True
+
+
 def raise_for_status(
     response: httpx.Response, *, model: str | None, provider: str | None, secrets: tuple[str, ...]
 ) -> None:
@@ -64,6 +72,7 @@ def raise_for_status(
         model=model,
         provider=provider,
         secrets=secrets,
+        token_sent=_token_sent(response),
     )
 
 
@@ -86,6 +95,7 @@ async def araise_for_status(
         model=model,
         provider=provider,
         secrets=secrets,
+        token_sent=_token_sent(response),
     )
 
 

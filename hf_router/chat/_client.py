@@ -244,9 +244,18 @@ class RouterClient(Closeable):
 
     # -- async ------------------------------------------------------------------------------
     async def astream_chat(
-        self, model: str | None, messages: Any, *, stream: bool = True, **params: Any
+        self,
+        model: str | None = None,
+        messages: Any = None,
+        *,
+        stream: bool = True,
+        **params: Any,
     ) -> AsyncIterator[Event]:
-        """Stream the answer as events (see :mod:`hf_router.events`)."""
+        """Stream the answer as events (see :mod:`hf_router.events`).
+
+        ``model`` may be omitted (``None``): the client's ``default_model`` is used, or its
+        ``default_vision_model`` when the messages carry images (or ``media=`` is given).
+        """
         req = self._prepare(model, messages, params)
         if req.trimmed:
             yield req.trimmed
@@ -295,7 +304,9 @@ class RouterClient(Closeable):
         finally:
             await response.aclose()
 
-    async def achat(self, model: str | None, messages: Any, **params: Any) -> ChatResult:
+    async def achat(
+        self, model: str | None = None, messages: Any = None, **params: Any
+    ) -> ChatResult:
         """One whole answer (non-streamed request), aggregated into a :class:`ChatResult`."""
         _no_stream_argument(params)
         builder = ResultBuilder()
@@ -305,7 +316,12 @@ class RouterClient(Closeable):
 
     # -- sync: the same steps as the async twins, with blocking I/O --------------------------
     def stream_chat(
-        self, model: str | None, messages: Any, *, stream: bool = True, **params: Any
+        self,
+        model: str | None = None,
+        messages: Any = None,
+        *,
+        stream: bool = True,
+        **params: Any,
     ) -> Iterator[Event]:
         """Sync twin of :meth:`astream_chat`."""
         req = self._prepare(model, messages, params)
@@ -353,7 +369,7 @@ class RouterClient(Closeable):
         finally:
             response.close()
 
-    def chat(self, model: str | None, messages: Any, **params: Any) -> ChatResult:
+    def chat(self, model: str | None = None, messages: Any = None, **params: Any) -> ChatResult:
         """Sync twin of :meth:`achat`."""
         _no_stream_argument(params)
         builder = ResultBuilder()
