@@ -16,6 +16,7 @@ from ._shared.catalog import ProviderMapping, ProviderStatus, RouterModel
 from ._shared.config import DEFAULT_BASE_URL, DEFAULT_HUB_URL, RetryPolicy, Secret, find_token
 from ._shared.models import ModelRef, parse_model
 from ._version import __version__
+from .chat._budget import completion_reserve
 from .chat._client import RouterClient
 from .chat._facade import HuggingFaceAPI
 from .chat._result import ResultBuilder
@@ -101,6 +102,7 @@ __all__ = [  # noqa: RUF022 - lazily imported names listed too
     "__version__",
     "calculate_lenght",
     "calculate_length",
+    "completion_reserve",
     "find_token",
     "parse_model",
     "trim_messages",

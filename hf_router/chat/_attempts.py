@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from .._shared.config import RetryPolicy
 from .._shared.http import transport_error
 from .._shared.models import ModelRef
 from .._shared.responses import summarize_body
@@ -31,13 +32,25 @@ from ..errors import (
     AttemptFailure,
     AuthenticationError,
     BadRequestError,
+    ConnectionError,
     HFRouterError,
     InvalidInputError,
     MalformedResponseError,
     MissingTokenError,
     StreamInterruptedError,
+    TimeoutError,
 )
-from ..events import Event, Fallback, ProviderInfo, ReasoningDelta, TextDelta
+from ..events import (
+    Event,
+    Fallback,
+    Finish,
+    ProviderInfo,
+    ReasoningDelta,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+)
+from ._budget import warn_if_truncated
 from ._decoder import ChatStreamDecoder
 from ._sse import SSEDecoder
 
@@ -190,25 +203,36 @@ class AnswerStream:
     """The state of one answer being received: bytes in, events out.
 
     Emits :class:`ProviderInfo` before the first event, tracks exactly the text handed out
-    (for :class:`StreamInterruptedError`), and defers an error found after some events of a
-    network chunk so that those events are still delivered first.
+    (for :class:`StreamInterruptedError`), defers an error found after some events of a
+    network chunk so that those events are still delivered first, and warns once when the
+    answer was cut at the token limit (``cap``: the ``max_tokens`` sent, if any).
     """
 
     __slots__ = (
+        "_cap",
         "_deferred",
+        "_finish",
         "_info",
         "_is_json",
         "_json_parts",
         "_reasoning",
         "_sse",
         "_text",
+        "_tool_calls",
+        "_usage",
         "attempt",
         "decoder",
         "started",
     )
 
-    def __init__(self, attempt: Attempt, provider: str | None, content_type: str) -> None:
+    def __init__(
+        self, attempt: Attempt, provider: str | None, content_type: str, cap: int | None = None
+    ) -> None:
         self.attempt = attempt
+        self._cap = cap
+        self._finish: Finish | None = None
+        self._usage: Usage | None = None
+        self._tool_calls = False
         self._info = ProviderInfo(
             str(attempt.model.repo_id), provider, attempt.provider_model_id, attempt.number
         )
@@ -232,6 +256,12 @@ class AnswerStream:
                 self._text.append(ev.text)  # type: ignore[union-attr]
             elif kind is ReasoningDelta:
                 self._reasoning.append(ev.text)  # type: ignore[union-attr]
+            elif kind is Finish:
+                self._finish = ev  # type: ignore[assignment]
+            elif kind is Usage:
+                self._usage = ev  # type: ignore[assignment]
+            elif kind is ToolCallDelta:
+                self._tool_calls = True
         if events and not self.started:
             self.started = True
             events.insert(0, self._info)
@@ -295,6 +325,16 @@ class AnswerStream:
         if not self.started:
             self.started = True
             events.insert(0, self._info)
+        warn_if_truncated(
+            self._finish.reason if self._finish else None,
+            model=self.decoder.model,
+            provider=self._info.provider,
+            max_tokens=self._cap,
+            usage=self._usage,
+            text="".join(self._text),
+            reasoning="".join(self._reasoning),
+            has_tool_calls=self._tool_calls,
+        )
         return events
 
     def interrupted(self, error: HFRouterError) -> HFRouterError:
@@ -314,13 +354,41 @@ class AnswerStream:
         )
 
 
+_NOT_RETRIED = (
+    "; not retried on this provider: the request was sent, so the server may still be "
+    "generating (and billing) the answer"
+)
+_NOT_RETRIED_HINT = (
+    "Raise timeout=... (whole answers stream by default, so it applies between tokens), "
+    "or pass retry_policy=RetryPolicy(retry_after_send=True) to retry anyway."
+)
+
+
+def _after_send(error: HFRouterError) -> HFRouterError:
+    """``error`` saying it was not retried, when it came after the request was sent."""
+    if not isinstance(error, (TimeoutError, ConnectionError)) or not error.request_sent:
+        return error
+    return type(error)(
+        error.message + _NOT_RETRIED,
+        model=error.model,
+        provider=error.provider,
+        request_sent=True,
+        hint=_NOT_RETRIED_HINT,
+    )
+
+
 @contextmanager
-def sending(attempt: Attempt) -> Iterator[None]:
-    """Around sending one request: a transport failure becomes the typed error of ``attempt``."""
+def sending(attempt: Attempt, policy: RetryPolicy | None = None) -> Iterator[None]:
+    """Around sending one request: a transport failure becomes the typed error of ``attempt``
+    (which says it is not retried when it came after the request was sent, unless
+    ``policy.retry_after_send``)."""
     try:
         yield
     except httpx.HTTPError as exc:
-        raise transport_error(exc, model=attempt.wire_model, provider=attempt.provider) from None
+        error = transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
+        if policy is not None and not policy.retry_after_send:
+            error = _after_send(error)
+        raise error from None
 
 
 @contextmanager
@@ -332,6 +400,6 @@ def reading(answer: AnswerStream) -> Iterator[None]:
     except httpx.HTTPError as exc:
         attempt = answer.attempt
         error = transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
-        raise answer.interrupted(error) from None
+        raise answer.interrupted(_after_send(error)) from None
     except HFRouterError as exc:
         raise answer.interrupted(exc) from None

@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar
 
-from .._shared.config import DEFAULT_BASE_URL, DEFAULT_HUB_URL, Secret, find_token
+from .._shared.config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_HUB_URL,
+    SEED_MAX_TOKENS,
+    Secret,
+    find_token,
+)
 from .._shared.models import (
     DEFAULT_FALLBACK_MODELS,
     DEFAULT_MODEL,
@@ -96,7 +102,7 @@ class HuggingFaceAPI:
         messages: Sequence[dict[str, Any]],
         api_base: str | None = None,
         api_key: str | Secret | None = None,
-        max_tokens: int = 2048,
+        max_tokens: int | None = SEED_MAX_TOKENS,
         max_inputs_lenght: int = 10000,
         media: Sequence[Any] | None = None,
         **kwargs: Any,
@@ -104,6 +110,7 @@ class HuggingFaceAPI:
         """Stream an answer: ``ProviderInfo``, then text as ``str``, then the other events.
 
         An explicit ``api_base`` is used as an OpenAI-compatible base directly (no Hub lookup).
+        ``max_tokens`` keeps the seed's default, 2048 (``None`` sends no cap).
         """
         key = api_key.get_secret_value() if isinstance(api_key, Secret) else api_key
         client = cls._client(key, api_base)
