@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -279,10 +280,11 @@ def test_5xx_is_still_retried(emulator: RouterEmulator) -> None:
 
 
 class HangUpServer:
-    """A raw-socket server that reads each request whole, then closes without answering (the
-    request was sent; the answer never comes). Counts the requests it received."""
+    """A raw-socket server that reads each request whole, waits ``delay`` seconds (working on
+    it), then closes without answering. Counts the requests it received."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.requests = 0
@@ -314,6 +316,7 @@ class HangUpServer:
                     body += piece
                 if head:
                     self.requests += 1
+                    time.sleep(self.delay)
 
     def close(self) -> None:
         self.sock.close()
@@ -321,7 +324,9 @@ class HangUpServer:
 
 @pytest.fixture
 def hang_up_server() -> Iterator[HangUpServer]:
-    server = HangUpServer()
+    """Hangs up 1.5 s after the request: past the stale-connection window, so the request was
+    received and may have started a (billed) generation."""
+    server = HangUpServer(delay=1.5)
     yield server
     server.close()
 
@@ -343,14 +348,29 @@ def test_a_connection_lost_after_sending_is_not_retried(
 
 
 def test_retry_after_send_opts_back_in(hang_up_server: HangUpServer) -> None:
-    policy = RetryPolicy(max_retries=2, initial_backoff=0.01, jitter=0.0, retry_after_send=True)
+    policy = RetryPolicy(max_retries=1, initial_backoff=0.01, jitter=0.0, retry_after_send=True)
     client = RouterClient(
         base_url=f"http://127.0.0.1:{hang_up_server.port}/v1", retry_policy=policy
     )
     with client, pytest.raises(ConnectionError) as info:
         client.chat("org/model", [{"role": "user", "content": QUESTION}])
     assert "not retried" not in str(info.value)
-    assert hang_up_server.requests == 3
+    assert hang_up_server.requests == 2
+
+
+def test_an_immediate_hang_up_is_a_stale_connection_and_is_retried() -> None:
+    """A keep-alive connection the server already closed fails at once with no response: the
+    request was never processed, so it is retried like a connect failure."""
+    server = HangUpServer(delay=0.0)
+    client = RouterClient(base_url=f"http://127.0.0.1:{server.port}/v1", retry_policy=FAST_RETRY)
+    try:
+        with client, pytest.raises(ConnectionError) as info:
+            client.chat("org/model", [{"role": "user", "content": QUESTION}])
+    finally:
+        server.close()
+    assert info.value.request_sent is False
+    assert "not retried" not in str(info.value)
+    assert server.requests == 3
 
 
 async def test_a_refused_connection_is_still_retried(caplog: pytest.LogCaptureFixture) -> None:

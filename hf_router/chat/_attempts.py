@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -377,15 +378,28 @@ def _after_send(error: HFRouterError) -> HFRouterError:
     )
 
 
+STALE_CONNECTION_WINDOW = 1.0
+"""Seconds: a connection that ends with no response this soon after sending was a keep-alive
+connection the server had already closed (the request was never processed), so it is retried."""
+
+
 @contextmanager
 def sending(attempt: Attempt, policy: RetryPolicy | None = None) -> Iterator[None]:
     """Around sending one request: a transport failure becomes the typed error of ``attempt``
     (which says it is not retried when it came after the request was sent, unless
-    ``policy.retry_after_send``)."""
+    ``policy.retry_after_send``). A connection closed without any response within
+    :data:`STALE_CONNECTION_WINDOW` counts as not sent: a stale keep-alive connection."""
+    started = time.monotonic()
     try:
         yield
     except httpx.HTTPError as exc:
         error = transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
+        if (
+            isinstance(error, ConnectionError)
+            and error.request_sent
+            and time.monotonic() - started < STALE_CONNECTION_WINDOW
+        ):
+            error.request_sent = False
         if policy is not None and not policy.retry_after_send:
             error = _after_send(error)
         raise error from None
