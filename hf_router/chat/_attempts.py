@@ -33,13 +33,11 @@ from ..errors import (
     AttemptFailure,
     AuthenticationError,
     BadRequestError,
-    ConnectionError,
     HFRouterError,
     InvalidInputError,
     MalformedResponseError,
     MissingTokenError,
     StreamInterruptedError,
-    TimeoutError,
 )
 from ..events import (
     Event,
@@ -53,6 +51,7 @@ from ..events import (
 )
 from ._budget import warn_if_truncated
 from ._decoder import ChatStreamDecoder
+from ._resend import after_send, mark_stale
 from ._sse import SSEDecoder
 
 __all__ = [
@@ -355,53 +354,20 @@ class AnswerStream:
         )
 
 
-_NOT_RETRIED = (
-    "; not retried on this provider: the request was sent, so the server may still be "
-    "generating (and billing) the answer"
-)
-_NOT_RETRIED_HINT = (
-    "Raise timeout=... (whole answers stream by default, so it applies between tokens), "
-    "or pass retry_policy=RetryPolicy(retry_after_send=True) to retry anyway."
-)
-
-
-def _after_send(error: HFRouterError) -> HFRouterError:
-    """``error`` saying it was not retried, when it came after the request was sent."""
-    if not isinstance(error, (TimeoutError, ConnectionError)) or not error.request_sent:
-        return error
-    return type(error)(
-        error.message + _NOT_RETRIED,
-        model=error.model,
-        provider=error.provider,
-        request_sent=True,
-        hint=_NOT_RETRIED_HINT,
-    )
-
-
-STALE_CONNECTION_WINDOW = 1.0
-"""Seconds: a connection that ends with no response this soon after sending was a keep-alive
-connection the server had already closed (the request was never processed), so it is retried."""
-
-
 @contextmanager
 def sending(attempt: Attempt, policy: RetryPolicy | None = None) -> Iterator[None]:
     """Around sending one request: a transport failure becomes the typed error of ``attempt``
     (which says it is not retried when it came after the request was sent, unless
-    ``policy.retry_after_send``). A connection closed without any response within
-    :data:`STALE_CONNECTION_WINDOW` counts as not sent: a stale keep-alive connection."""
+    ``policy.retry_after_send``; a stale keep-alive connection counts as not sent: see
+    :mod:`._resend`)."""
     started = time.monotonic()
     try:
         yield
     except httpx.HTTPError as exc:
         error = transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
-        if (
-            isinstance(error, ConnectionError)
-            and error.request_sent
-            and time.monotonic() - started < STALE_CONNECTION_WINDOW
-        ):
-            error.request_sent = False
+        mark_stale(error, time.monotonic() - started)
         if policy is not None and not policy.retry_after_send:
-            error = _after_send(error)
+            error = after_send(error)
         raise error from None
 
 
@@ -414,6 +380,6 @@ def reading(answer: AnswerStream) -> Iterator[None]:
     except httpx.HTTPError as exc:
         attempt = answer.attempt
         error = transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
-        raise answer.interrupted(_after_send(error)) from None
+        raise answer.interrupted(after_send(error)) from None
     except HFRouterError as exc:
         raise answer.interrupted(exc) from None
