@@ -17,6 +17,7 @@ from ._shared.config import DEFAULT_BASE_URL, DEFAULT_HUB_URL, RetryPolicy, Secr
 from ._shared.messages import sniff_mime
 from ._shared.models import ModelRef, parse_model
 from ._version import __version__
+from .chat._budget import completion_reserve
 from .chat._client import RouterClient
 from .chat._facade import HuggingFaceAPI
 from .chat._result import ResultBuilder
@@ -104,6 +105,7 @@ __all__ = [  # noqa: RUF022 - lazily imported names listed too
     "__version__",
     "calculate_lenght",
     "calculate_length",
+    "completion_reserve",
     "find_token",
     "parse_model",
     "sniff_mime",

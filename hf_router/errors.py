@@ -265,15 +265,27 @@ class MalformedResponseError(HFRouterError):
 
 
 class TimeoutError(HFRouterError):
-    """The request timed out (after retries)."""
+    """The request timed out (after retries). ``request_sent`` is True when the request had
+    been sent (a read timeout): the server may still be generating, and billing, the answer,
+    so a chat completion is not retried on the same provider then."""
 
     default_hint = "Raise timeout=..., or retry later."
 
+    def __init__(self, message: str, *, request_sent: bool = False, **kwargs: Any) -> None:
+        self.request_sent = request_sent
+        super().__init__(message, **kwargs)
+
 
 class ConnectionError(HFRouterError):
-    """The server could not be reached (after retries)."""
+    """The server could not be reached, or the connection was lost (after retries).
+    ``request_sent`` is True when it was lost after the request had been sent (the server may
+    be generating the answer), False when the request never left (a connect failure)."""
 
     default_hint = "Check your network connection and base_url, then retry."
+
+    def __init__(self, message: str, *, request_sent: bool = False, **kwargs: Any) -> None:
+        self.request_sent = request_sent
+        super().__init__(message, **kwargs)
 
 
 class StreamInterruptedError(HFRouterError):

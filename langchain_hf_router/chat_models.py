@@ -107,12 +107,13 @@ class ChatHFRouter(BaseChatModel):
     """Pin an inference provider (appends ``:provider`` to the model id)."""
     temperature: float | None = None
     max_tokens: int | None = None
-    """Maximum tokens to generate (``None``: the core's default, 2048)."""
+    """Maximum tokens to generate (``None``: no cap is sent; the provider's own limit applies)."""
     top_p: float | None = None
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
     seed: int | None = None
     timeout: float | None = None
-    """HTTP timeout per request in seconds (``None``: the core's default, 120)."""
+    """HTTP timeout per read in seconds (``None``: the core's default, 120). Whole answers are
+    streamed under the hood, so it applies between tokens, not to the whole answer."""
     max_retries: int = 2
     """Retries of one attempt on 429/5xx/timeouts (before falling back)."""
     fallback_models: list[str] = Field(default_factory=list)
@@ -124,6 +125,10 @@ class ChatHFRouter(BaseChatModel):
     """Attach ``usage_metadata`` to one streamed chunk."""
     streaming: bool = False
     """Stream even on ``invoke`` (LangChain's convention)."""
+    stream_whole_answers: bool = True
+    """``invoke``/``ainvoke``/``generate`` send a streamed request and aggregate it, so
+    ``timeout`` applies between tokens; ``False`` sends one non-streamed request (for servers
+    that cannot stream)."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other chat parameters sent with every call (e.g. ``frequency_penalty``, ``extra_body``)."""
     bill_to: str | None = None
@@ -147,6 +152,7 @@ class ChatHFRouter(BaseChatModel):
             "bill_to": self.bill_to,
             "fallback_models": tuple(self.fallback_models),
             "max_inputs_lenght": self.max_inputs_lenght,
+            "stream_whole_answers": self.stream_whole_answers,
         }
         if self.timeout is not None:
             options["timeout"] = self.timeout
@@ -284,7 +290,8 @@ class ChatHFRouter(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        """One non-streamed request, translated exactly like a stream (same message shape)."""
+        """One whole answer (a streamed request aggregated, unless ``stream_whole_answers``
+        is off), translated exactly like a stream (same message shape)."""
         model, wire, params, translator = self._prepare(messages, stop, kwargs)
         chunks: list[ChatGenerationChunk] = []
         usage: Usage | None = None

@@ -38,7 +38,7 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
-from hf_router import Event, RouterClient, Secret
+from hf_router import Event, RouterClient, Secret, completion_reserve
 from hf_router.errors import HFRouterError, InvalidInputError
 
 from ._convert import resolve_tool_choice, to_wire_messages, to_wire_tools
@@ -103,10 +103,18 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
         base_url: The router's OpenAI-compatible base (default ``HF_ROUTER_BASE_URL`` or
             ``https://router.huggingface.co/v1``); any OpenAI-compatible server works.
         hub_url: The Hub (for provider mappings); default ``HF_ENDPOINT`` or huggingface.co.
-        max_tokens: Tokens to generate at most; always sent, and the metadata's ``num_output``.
+        max_tokens: Tokens to generate at most (``None``, the default: no cap is sent and the
+            provider's own limit applies). The metadata's ``num_output`` is
+            :func:`hf_router.completion_reserve` of the context window and this cap (the cap
+            itself when set, else a quarter of the window up to 8192): a reserve for prompt
+            packing, never sent.
         temperature, top_p, stop, seed, reasoning_effort: Sampling parameters (``None``: the
             server's default).
-        timeout, max_retries: Per-request timeout (seconds) and retries of transient errors.
+        timeout, max_retries: Per-read timeout (seconds) and retries of transient errors.
+        stream_whole_answers: ``chat``/``complete`` (and their async twins) send a streamed
+            request and aggregate it (default ``True``), so ``timeout`` applies between tokens
+            and long answers never time out while they keep coming; ``False`` for servers that
+            cannot stream.
         fallback_models: Models to try, in order, when every provider of ``model`` fails.
         max_inputs_lenght: Trim longer histories to this many characters (``None``: never).
         bill_to: An organisation to bill (sent as ``X-HF-Bill-To``).
@@ -119,17 +127,22 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
     provider: str | None = Field(default=None, description="Pinned inference provider.")
     base_url: str | None = Field(default=None, description="OpenAI-compatible base URL.")
     hub_url: str | None = Field(default=None, description="Hugging Face Hub URL.")
-    max_tokens: int = Field(default=2048, description="Maximum tokens to generate.")
+    max_tokens: int | None = Field(
+        default=None, description="Maximum tokens to generate (None: no cap is sent)."
+    )
     temperature: float | None = Field(default=None, description="Sampling temperature.")
     top_p: float | None = Field(default=None, description="Nucleus sampling.")
     stop: list[str] | None = Field(default=None, description="Stop sequences.")
     seed: int | None = Field(default=None, description="Sampling seed.")
     reasoning_effort: str | None = Field(default=None, description="Reasoning effort.")
-    timeout: float = Field(default=120.0, description="Request timeout in seconds.")
+    timeout: float = Field(default=120.0, description="Per-read timeout in seconds.")
     max_retries: int = Field(default=2, description="Retries of transient errors.")
     fallback_models: list[str] = Field(default_factory=list, description="Fallback models.")
     max_inputs_lenght: int | None = Field(default=10000, description="Input trimming limit.")
     bill_to: str | None = Field(default=None, description="Organisation to bill.")
+    stream_whole_answers: bool = Field(
+        default=True, description="Request whole answers as a stream and aggregate them."
+    )
     context_window: int | None = Field(default=None, description="Context window override.")
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra chat parameters sent with every request."
@@ -206,6 +219,7 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
             fallback_models=self.fallback_models,
             max_inputs_lenght=self.max_inputs_lenght,
             max_tokens=self.max_tokens,
+            stream_whole_answers=self.stream_whole_answers,
         )
 
     def close(self) -> None:
@@ -240,10 +254,12 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
     @property
     def metadata(self) -> LLMMetadata:
         """Context window from the router's model list (see :meth:`resolved_context_window`),
-        ``num_output`` = ``max_tokens``, chat and function calling on, ``model_name``."""
+        ``num_output`` = :func:`hf_router.completion_reserve` (``max_tokens`` when set, else
+        a quarter of the window up to 8192), chat and function calling on, ``model_name``."""
+        window = self.resolved_context_window()
         return LLMMetadata(
-            context_window=self.resolved_context_window(),
-            num_output=self.max_tokens,
+            context_window=window,
+            num_output=completion_reserve(window, self.max_tokens),
             is_chat_model=True,
             is_function_calling_model=True,
             model_name=self.model,

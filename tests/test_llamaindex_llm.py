@@ -131,7 +131,9 @@ def test_chat_details_in_additional_kwargs(llm: HFRouter, emulator: Any) -> None
     assert extra["total_tokens"] == extra["prompt_tokens"] + 3
     assert response.raw["usage"]["completion_tokens"] == 3
     body = chats(emulator)[-1]
-    assert body["stream"] is False
+    assert body["stream"] is True  # a whole answer is streamed under the hood, then aggregated
+    assert body["stream_options"] == {"include_usage": True}
+    assert body["max_tokens"] == 64  # the fixture's cap
     assert body["messages"] == [{"role": "user", "content": "Hello from LlamaIndex"}]
     assert emulator.requests[-1].headers["authorization"] == "Bearer hf_***"
 

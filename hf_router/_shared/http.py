@@ -22,7 +22,14 @@ from .checks import check_headers, check_optional_str, check_timeout
 from .config import DEFAULT_TIMEOUT, Secret
 from .responses import error_from_response, redact
 
-__all__ = ["Closeable", "HTTPSession", "araise_for_status", "raise_for_status", "transport_error"]
+__all__ = [
+    "Closeable",
+    "HTTPSession",
+    "araise_for_status",
+    "raise_for_status",
+    "request_was_sent",
+    "transport_error",
+]
 
 _ERROR_BODY_LIMIT = 64 * 1024
 USER_AGENT = f"hf-router/{__version__}"
@@ -31,14 +38,29 @@ USER_AGENT = f"hf-router/{__version__}"
 def transport_error(
     exc: httpx.HTTPError, *, model: str | None = None, provider: str | None = None
 ) -> HFRouterError:
-    """A typed error for an httpx transport failure."""
+    """A typed error for an httpx transport failure; ``request_sent`` tells whether the
+    request had been sent (see :func:`request_was_sent`)."""
+    sent = request_was_sent(exc)
     if isinstance(exc, httpx.TimeoutException):
         return TimeoutError(
-            f"The request timed out ({type(exc).__name__})", model=model, provider=provider
+            f"The request timed out ({type(exc).__name__})",
+            model=model,
+            provider=provider,
+            request_sent=sent,
         )
     return ConnectionError(
-        f"The connection failed ({type(exc).__name__}: {exc})", model=model, provider=provider
+        f"The connection failed ({type(exc).__name__}: {exc})",
+        model=model,
+        provider=provider,
+        request_sent=sent,
     )
+
+
+def request_was_sent(exc: httpx.HTTPError) -> bool:
+    """True for failures after the whole request was sent (waiting for or reading the answer:
+    a read timeout, a reset or a server that hung up), when the server may be generating it;
+    False for connect, pool and write failures, when the request never fully left."""
+    return isinstance(exc, (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError))
 
 
 def _error_text(content: bytes) -> str:

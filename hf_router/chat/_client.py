@@ -41,6 +41,7 @@ from .._shared.retry import retry_kwargs
 from ..errors import HFRouterError, InvalidInputError, MissingTokenError
 from ..events import ChatResult, Event
 from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner, reading, sending
+from ._budget import sent_cap
 from ._params import check_max_tokens
 from ._request import ChatRequest, check_model_list, prepare_request
 from ._result import ResultBuilder
@@ -59,6 +60,14 @@ class RouterClient(Closeable):
 
     ``base_url`` may point at any OpenAI-compatible server (TGI, vLLM, llama.cpp, Ollama);
     then Hub lookups are skipped unless ``use_hub_mapping=True`` or ``hub_url`` is given.
+
+    Generation defaults: ``max_tokens=None`` sends no cap (the provider's own limit applies).
+    Whole answers (:meth:`chat`, :meth:`achat`, ``stream_chat(..., stream=False)``) are
+    requested as a stream and aggregated (``stream_whole_answers=True``), so ``timeout``
+    applies between tokens and a long answer that keeps coming never times out; set it to
+    False for servers that cannot stream (one plain JSON request per answer). A request that
+    was sent and then timed out or lost its connection is not retried on the same provider
+    (see :class:`~hf_router.RetryPolicy`), and an answer cut at the token limit logs a warning.
     """
 
     def __init__(
@@ -83,6 +92,7 @@ class RouterClient(Closeable):
         max_inputs_lenght: int | None = DEFAULT_MAX_INPUTS_LENGHT,
         max_tokens: int | None = DEFAULT_MAX_TOKENS,
         mapping_ttl: float = 600.0,
+        stream_whole_answers: bool = True,
     ) -> None:
         check_count(max_retries, "max_retries", low=0)
         if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
@@ -124,6 +134,7 @@ class RouterClient(Closeable):
         self.default_vision_model = default_vision_model
         self.max_inputs_lenght = max_inputs_lenght
         self.max_tokens = max_tokens
+        self.stream_whole_answers = bool(stream_whole_answers)
         self.http = HTTPSession(
             token=find_token(api_key),
             timeout=timeout,
@@ -231,12 +242,21 @@ class RouterClient(Closeable):
         }
 
     @staticmethod
-    def _answer(attempt: Attempt, response: httpx.Response) -> AnswerStream:
+    def _answer(attempt: Attempt, req: ChatRequest, response: httpx.Response) -> AnswerStream:
         return AnswerStream(
             attempt,
             response.headers.get("x-inference-provider") or attempt.provider,
             response.headers.get("content-type", ""),
+            sent_cap(req.params),
         )
+
+    def _wire_stream(self, stream: bool) -> bool:
+        """Whether the request is sent streamed: always for a stream, and for a whole answer
+        when ``stream_whole_answers`` (then it is aggregated from the stream)."""
+        return stream or self.stream_whole_answers
+
+    def _retrying(self) -> dict[str, Any]:
+        return retry_kwargs(self.retry_policy, billed_request=True)
 
     @staticmethod
     def _no_mapping(repo_id: str, exc: HFRouterError) -> None:
@@ -255,7 +275,9 @@ class RouterClient(Closeable):
 
         ``model`` may be omitted (``None``): the client's ``default_model`` is used, or its
         ``default_vision_model`` when the messages carry images (or ``media=`` is given).
-        """
+        ``stream=False`` asks for a whole answer: sent streamed all the same when
+        ``stream_whole_answers`` (the default), else as one non-streamed request."""
+        stream = self._wire_stream(stream)
         req = self._prepare(model, messages, params)
         if req.trimmed:
             yield req.trimmed
@@ -283,16 +305,16 @@ class RouterClient(Closeable):
 
     async def _aopen(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
         client, args = self.http.aclient, self._send_args(attempt, req, stream)
-        async for try_ in AsyncRetrying(**retry_kwargs(self.retry_policy)):
+        async for try_ in AsyncRetrying(**self._retrying()):
             with try_:
-                with sending(attempt):
+                with sending(attempt, self.retry_policy):
                     response = await client.send(client.build_request(**args), stream=True)
                 await araise_for_status(response, **self._status_args(attempt))
         return response
 
     async def _arun(self, attempt: Attempt, req: ChatRequest, stream: bool) -> AsyncIterator[Event]:
         response = await self._aopen(attempt, req, stream)
-        answer = self._answer(attempt, response)
+        answer = self._answer(attempt, req, response)
         try:
             with reading(answer):
                 async for chunk in response.aiter_bytes():
@@ -307,7 +329,8 @@ class RouterClient(Closeable):
     async def achat(
         self, model: str | None = None, messages: Any = None, **params: Any
     ) -> ChatResult:
-        """One whole answer (non-streamed request), aggregated into a :class:`ChatResult`."""
+        """One whole answer aggregated into a :class:`ChatResult` (streamed under the hood
+        unless ``stream_whole_answers=False``)."""
         _no_stream_argument(params)
         builder = ResultBuilder()
         async for event in self.astream_chat(model, messages, stream=False, **params):
@@ -324,6 +347,7 @@ class RouterClient(Closeable):
         **params: Any,
     ) -> Iterator[Event]:
         """Sync twin of :meth:`astream_chat`."""
+        stream = self._wire_stream(stream)
         req = self._prepare(model, messages, params)
         if req.trimmed:
             yield req.trimmed
@@ -350,16 +374,16 @@ class RouterClient(Closeable):
 
     def _open(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
         client, args = self.http.client, self._send_args(attempt, req, stream)
-        for try_ in Retrying(**retry_kwargs(self.retry_policy)):
+        for try_ in Retrying(**self._retrying()):
             with try_:
-                with sending(attempt):
+                with sending(attempt, self.retry_policy):
                     response = client.send(client.build_request(**args), stream=True)
                 raise_for_status(response, **self._status_args(attempt))
         return response
 
     def _run(self, attempt: Attempt, req: ChatRequest, stream: bool) -> Iterator[Event]:
         response = self._open(attempt, req, stream)
-        answer = self._answer(attempt, response)
+        answer = self._answer(attempt, req, response)
         try:
             with reading(answer):
                 for chunk in response.iter_bytes():

@@ -10,7 +10,13 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .._shared.config import DEFAULT_BASE_URL, DEFAULT_HUB_URL, Secret, find_token
+from .._shared.config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_HUB_URL,
+    SEED_MAX_TOKENS,
+    Secret,
+    find_token,
+)
 from .._shared.messages import media_to_parts
 from .._shared.models import (
     DEFAULT_FALLBACK_MODELS,
@@ -246,7 +252,7 @@ class HuggingFaceAPI:
         messages: Sequence[dict[str, Any]],
         api_base: str | None = None,
         api_key: str | Secret | None = None,
-        max_tokens: int = 2048,
+        max_tokens: int | None = SEED_MAX_TOKENS,
         max_inputs_lenght: int = 10000,
         media: Sequence[Any] | None = None,
         **kwargs: Any,
@@ -257,6 +263,7 @@ class HuggingFaceAPI:
         directly (no Hub lookup). A ``model:provider`` that fails raises that provider's error.
         As in the seed, ``model=""`` means the default model; any other bad argument raises
         :class:`~hf_router.errors.InvalidInputError` before a request is sent.
+        ``max_tokens`` keeps the seed's default, 2048 (``None`` sends no cap).
         """
         client, model, messages, params = cls._prepare(
             model, messages, api_base, api_key, media, kwargs
@@ -273,7 +280,7 @@ class HuggingFaceAPI:
         messages: Sequence[dict[str, Any]],
         api_base: str | None = None,
         api_key: str | Secret | None = None,
-        max_tokens: int = 2048,
+        max_tokens: int | None = SEED_MAX_TOKENS,
         max_inputs_lenght: int = 10000,
         media: Sequence[Any] | None = None,
         **kwargs: Any,

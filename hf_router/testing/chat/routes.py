@@ -181,6 +181,8 @@ class _Answer:
                 raise DeliberateDrop
             if index and plan.slow_tokens:
                 await asyncio.sleep(plan.slow_tokens)
+            if plan.token_delay:
+                await asyncio.sleep(plan.token_delay)  # slow_generation: generating this token
             yield head + _dumps(delta) + _CHUNK_TAIL
             if plan.malformed_sse:
                 yield b"upstream hiccup: this line is not server-sent events\n\n"
@@ -225,7 +227,11 @@ async def _chat(request: Request) -> Response:
             await asyncio.sleep(plan.slow_first_token)
         return plan.answer_response(route.model.model_id, route.provider)
     completion = complete(
-        data, reasoning=route.model.reasoning, call_id=state.call_id, length=plan.length
+        data,
+        reasoning=route.model.reasoning,
+        call_id=state.call_id,
+        length=plan.generated_length(),
+        thinking=plan.long_reasoning,
     )
     answer = _Answer(
         completion, state.completion_id(), int(time.time()), route.provider_model, plan
@@ -246,6 +252,8 @@ async def _chat(request: Request) -> Response:
         )
     if plan.slow_first_token:
         await asyncio.sleep(plan.slow_first_token)
+    if plan.token_delay:  # slow_generation: nothing is sent until the whole answer is generated
+        await asyncio.sleep(plan.token_delay * sum(1 for _ in _deltas(completion)))
     return Response(payload, headers=headers, media_type="application/json")
 
 
