@@ -134,11 +134,11 @@ def setup_emulator(emu: Any) -> None:
     emu.add_model(CONCURRENT_MODEL, providers=["together"])
     emu.set_fault(f"length={CONCURRENT_CHUNKS}", model=CONCURRENT_MODEL)
     emu.add_model(SMALL_MODEL, providers=["together"])
-    emu.add_model(FAILOVER_MODEL, providers=["together", "nebius"])
+    emu.add_model(FAILOVER_MODEL, providers=["together", "cerebras"])
     emu.set_fault("402", model=FAILOVER_MODEL, provider="together")
     # The mapping is fetched only when the router's own choice fails, so every call here
     # starts with a 402 from the first provider and needs the mapping to find the next one.
-    emu.add_model(MAPPING_MODEL, providers=["together", "nebius"])
+    emu.add_model(MAPPING_MODEL, providers=["together", "cerebras"])
     emu.set_fault("402", model=MAPPING_MODEL, provider="together")
 
 

@@ -45,23 +45,26 @@ async def failover(emu: Any, rounds: int) -> tuple[list[Row], list[Any]]:
 
     async def through_402() -> int:
         result = await client.achat(FAILOVER_MODEL, SMALL_PROMPT)
-        if result.provider != "nebius" or not result.fallbacks:
-            raise RuntimeError(f"expected a fallback to nebius, got {result}")
+        if result.provider != "cerebras" or not result.fallbacks:
+            raise RuntimeError(f"expected a fallback to cerebras, got {result}")
         return 1
 
     async def direct() -> int:
-        result = await client.achat(f"{FAILOVER_MODEL}:nebius", SMALL_PROMPT)
-        if result.provider != "nebius" or result.fallbacks:
-            raise RuntimeError(f"expected nebius without a fallback, got {result}")
+        result = await client.achat(f"{FAILOVER_MODEL}:cerebras", SMALL_PROMPT)
+        if result.provider != "cerebras" or result.fallbacks:
+            raise RuntimeError(f"expected cerebras without a fallback, got {result}")
         return 1
 
-    contenders = [Contender("402 then nebius", through_402), Contender("nebius directly", direct)]
+    contenders = [
+        Contender("402 then cerebras", through_402),
+        Contender("cerebras directly", direct),
+    ]
     try:
         samples = await interleaved_wall(contenders, rounds)
     finally:
         await client.aclose()
-    failed = sorted(s * 1000 for s in samples["402 then nebius"])
-    plain = sorted(s * 1000 for s in samples["nebius directly"])
+    failed = sorted(s * 1000 for s in samples["402 then cerebras"])
+    plain = sorted(s * 1000 for s in samples["cerebras directly"])
     added = [f - p for f, p in zip(failed, plain, strict=True)]
     med, spread = median_spread(added)
     f_med, _ = median_spread(failed)

@@ -62,7 +62,7 @@ def router_llm() -> Iterator[tuple[HFRouter, Any]]:
     with RouterEmulator() as emu:
         print(f"HF_TOKEN is not set: using the local router emulator at {emu.url}")
         print("(its model echoes the prompt, so the answer shows what the engine sent)\n")
-        emu.add_model(MODEL, providers=["together", "nebius"])
+        emu.add_model(MODEL, providers=["together", "cerebras"])
         emu.set_fault("402", model=MODEL, provider="together")  # show a fallback
         yield (
             HFRouter(MODEL, api_key="hf_emulator", base_url=emu.base_url, hub_url=emu.hub_url),

@@ -2,8 +2,8 @@
 
 Offline by default: without HF_CHAT_COOKIE it starts the bundled emulator (which speaks
 HuggingChat's web protocol, with deterministic sources) and points the code at it through the
-environment. With HF_CHAT_COOKIE set (the `hf-chat` cookie of a logged-in browser session), it
-asks the real HuggingChat.
+environment. With HF_CHAT_COOKIE set (the `hf-chat` and `token` cookies of a logged-in browser
+session: "hf-chat=...; token=..."), it asks the real HuggingChat.
 
     python examples/web_search_sources.py      # or: make demo
 """
@@ -32,7 +32,8 @@ def huggingchat() -> Iterator[None]:
         print("(deterministic answers and sources; set HF_CHAT_COOKIE for the real HuggingChat)\n")
         saved = dict(os.environ)
         os.environ.update(emu.env())
-        os.environ["HF_CHAT_COOKIE"] = "emulator-session"
+        # the current HuggingChat ties the hf-chat session to huggingface.co's token cookie
+        os.environ["HF_CHAT_COOKIE"] = "hf-chat=emulator-session; token=emulator-login"
         try:
             yield
         finally:

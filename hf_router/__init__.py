@@ -14,9 +14,11 @@ import logging as _logging
 
 from ._shared.catalog import ProviderMapping, ProviderStatus, RouterModel
 from ._shared.config import DEFAULT_BASE_URL, DEFAULT_HUB_URL, RetryPolicy, Secret, find_token
+from ._shared.messages import sniff_mime
 from ._shared.models import ModelRef, parse_model
 from ._version import __version__
 from .chat._batch import BatchProgress
+from .chat._budget import completion_reserve
 from .chat._client import RouterClient
 from .chat._facade import HuggingFaceAPI
 from .chat._result import ResultBuilder
@@ -35,6 +37,7 @@ from .events import (
     Status,
     TextDelta,
     Title,
+    ToolActivity,
     ToolCall,
     ToolCallDelta,
     Trimmed,
@@ -43,12 +46,12 @@ from .events import (
 
 # Media and HuggingChat are imported on first use (keeps `import hf_router` light).
 _LAZY = {
-    "MediaClient": ".media._client",
-    "HuggingFaceMedia": ".media._facade",
-    "HuggingChatClient": ".huggingchat._client",
-    "Conversation": ".huggingchat._client",
-    "SearchResult": ".huggingchat._client",
-    "HuggingChat": ".huggingchat._facade",
+    "MediaClient": ".media",
+    "HuggingFaceMedia": ".media",
+    "HuggingChatClient": ".huggingchat",
+    "Conversation": ".huggingchat",
+    "SearchResult": ".huggingchat",
+    "HuggingChat": ".huggingchat",
 }
 
 
@@ -96,6 +99,7 @@ __all__ = [  # noqa: RUF022 - lazily imported names listed too
     "Status",
     "TextDelta",
     "Title",
+    "ToolActivity",
     "ToolCall",
     "ToolCallDelta",
     "Trimmed",
@@ -103,8 +107,10 @@ __all__ = [  # noqa: RUF022 - lazily imported names listed too
     "__version__",
     "calculate_lenght",
     "calculate_length",
+    "completion_reserve",
     "find_token",
     "parse_model",
+    "sniff_mime",
     "trim_messages",
     "trim_with_report",
 ]

@@ -9,7 +9,7 @@ tells the user what to do next::
     │   ├── InvalidModelError                     a model id that cannot be sent safely
     │   └── InputTooLongError                     even the last user message is over the limit
     ├── MissingTokenError                         no Hugging Face token could be found
-    ├── MissingAuthError                          no HuggingChat 'hf-chat' cookie
+    ├── MissingAuthError                          no/refused HuggingChat cookies ('hf-chat', 'token')
     ├── ClientClosedError                         an injected httpx client was already closed
     ├── APIStatusError                            the server answered with an error status
     │   ├── AuthenticationError        401        never falls back
@@ -23,6 +23,7 @@ tells the user what to do next::
     │       └── GenerationFailedError             a media job ended as failed
     ├── MalformedResponseError                    the server's answer could not be understood
     │   └── ConversationError                     a HuggingChat answer could not be understood
+    ├── InputRequiredError                        a HuggingChat tool paused the answer to ask for input
     ├── TimeoutError                              connect/read timeout (after retries)
     │   └── GenerationTimeoutError                a media job did not finish in time
     ├── DownloadError                             a generated file could not be fetched
@@ -53,6 +54,7 @@ __all__ = [
     "GenerationFailedError",
     "GenerationTimeoutError",
     "HFRouterError",
+    "InputRequiredError",
     "InputTooLongError",
     "InvalidInputError",
     "InvalidModelError",
@@ -169,8 +171,9 @@ class MissingAuthError(HFRouterError):
 
     default_hint = (
         "Log in at https://huggingface.co/chat in a browser, open the developer tools "
-        "(Application/Storage > Cookies), copy the value of the 'hf-chat' cookie and pass it as "
-        "cookies={'hf-chat': '...'} or set HF_CHAT_COOKIE."
+        "(Application/Storage > Cookies of https://huggingface.co), copy the values of the "
+        "'hf-chat' and 'token' cookies and pass them as cookies={'hf-chat': '...', "
+        "'token': '...'} or set HF_CHAT_COOKIE='hf-chat=...; token=...'."
     )
 
 
@@ -262,15 +265,27 @@ class MalformedResponseError(HFRouterError):
 
 
 class TimeoutError(HFRouterError):
-    """The request timed out (after retries)."""
+    """The request timed out (after retries). ``request_sent`` is True when the request had
+    been sent (a read timeout): the server may still be generating, and billing, the answer,
+    so a chat completion is not retried on the same provider then."""
 
     default_hint = "Raise timeout=..., or retry later."
 
+    def __init__(self, message: str, *, request_sent: bool = False, **kwargs: Any) -> None:
+        self.request_sent = request_sent
+        super().__init__(message, **kwargs)
+
 
 class ConnectionError(HFRouterError):
-    """The server could not be reached (after retries)."""
+    """The server could not be reached, or the connection was lost (after retries).
+    ``request_sent`` is True when it was lost after the request had been sent (the server may
+    be generating the answer), False when the request never left (a connect failure)."""
 
     default_hint = "Check your network connection and base_url, then retry."
+
+    def __init__(self, message: str, *, request_sent: bool = False, **kwargs: Any) -> None:
+        self.request_sent = request_sent
+        super().__init__(message, **kwargs)
 
 
 class StreamInterruptedError(HFRouterError):
@@ -343,6 +358,38 @@ class ConversationError(MalformedResponseError):
     default_hint = "HuggingChat's web API may have changed; retry, or start a new conversation."
 
     def __init__(self, message: str, *, conversation_id: str | None = None, **kwargs: Any) -> None:
+        self.conversation_id = conversation_id
+        super().__init__(message, **kwargs)
+
+
+class InputRequiredError(HFRouterError):
+    """A HuggingChat tool paused the answer to ask the user for input (an MCP elicitation),
+    and no final answer came. ``question`` is what was asked, ``fields`` the names of the
+    requested form fields, ``url`` the page to open (URL mode), ``server`` the MCP server,
+    ``elicitation_id`` the id to answer with, ``conversation_id`` the conversation."""
+
+    default_hint = (
+        "Answer it in the HuggingChat web app (the conversation is kept), or ask again without "
+        "the tool that needs the input."
+    )
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        question: str = "",
+        fields: tuple[str, ...] = (),
+        url: str | None = None,
+        server: str | None = None,
+        elicitation_id: str | None = None,
+        conversation_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.question = question
+        self.fields = tuple(fields)
+        self.url = url
+        self.server = server
+        self.elicitation_id = elicitation_id
         self.conversation_id = conversation_id
         super().__init__(message, **kwargs)
 

@@ -27,6 +27,7 @@ __all__ = [
     "Status",
     "TextDelta",
     "Title",
+    "ToolActivity",
     "ToolCall",
     "ToolCallDelta",
     "Trimmed",
@@ -162,6 +163,21 @@ class MediaResult:
     prompt: str
 
 
+@dataclass(frozen=True, slots=True)
+class ToolActivity:
+    """A tool the server ran for the answer (HuggingChat's MCP tools, e.g. a web search).
+
+    ``phase`` is ``call`` (with the ``parameters``), ``progress``, ``result`` or ``error``;
+    ``call_id`` ties the phases of one call together; ``text`` is the progress message, the
+    error text or the start of the result's text."""
+
+    name: str
+    phase: Literal["call", "progress", "result", "error"]
+    parameters: dict[str, Any] = field(default_factory=dict)
+    call_id: str | None = None
+    text: str = ""
+
+
 Event = (
     TextDelta
     | ReasoningDelta
@@ -175,6 +191,7 @@ Event = (
     | Title
     | Status
     | MediaResult
+    | ToolActivity
 )
 
 

@@ -104,8 +104,8 @@ def _assistant(message: AIMessage, where: str) -> dict[str, Any]:
     text = message.content
     if isinstance(text, list):  # text blocks only: tool calls go in tool_calls, reasoning stays
         parts = [
-            block if isinstance(block, str) else block.get("text", "")
-            for block in text
+            block if isinstance(block, str) else _text(block, f"{where}.content[{j}]")
+            for j, block in enumerate(text)
             if isinstance(block, str)
             or (isinstance(block, Mapping) and block.get("type") in _TEXT_TYPES)
         ]
@@ -127,7 +127,10 @@ def _assistant(message: AIMessage, where: str) -> dict[str, Any]:
         {
             "id": call.get("id") or f"call_{j}",
             "type": "function",
-            "function": {"name": call["name"], "arguments": json.dumps(call["args"])},
+            "function": {
+                "name": call["name"],
+                "arguments": _json_args(call["args"], f"{where}.tool_calls[{j}].args"),
+            },
         }
         for j, call in enumerate(message.tool_calls)
     ]
@@ -143,6 +146,27 @@ def _assistant(message: AIMessage, where: str) -> dict[str, Any]:
     if calls:
         out["tool_calls"] = calls
     return out
+
+
+def _text(block: Mapping[str, Any], where: str) -> str:
+    """The text of a text block (missing: ``""``); anything but a string is an error."""
+    text = block.get("text", "")
+    if not isinstance(text, str):
+        raise InvalidInputError(
+            f"{where}.text must be a string, not {type(text).__name__} (decode bytes first)"
+        )
+    return text
+
+
+def _json_args(args: Any, where: str) -> str:
+    """Tool-call arguments as a JSON string; values JSON cannot carry are an error."""
+    try:
+        return json.dumps(args, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(
+            f"{where} cannot be sent as JSON ({exc}); use strings, numbers, booleans, None, "
+            "lists and dicts"
+        ) from None
 
 
 def _content(content: str | list[Any], where: str) -> str | list[dict[str, Any]]:
@@ -165,7 +189,7 @@ def _part(block: Any, where: str) -> dict[str, Any]:
         )
     kind = block.get("type")
     if kind in _TEXT_TYPES:
-        return {"type": "text", "text": str(block.get("text", ""))}
+        return {"type": "text", "text": _text(block, where)}
     if kind == "image_url":
         image = block.get("image_url")
         url = image.get("url") if isinstance(image, Mapping) else image

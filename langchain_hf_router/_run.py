@@ -15,18 +15,51 @@ from langchain_core.callbacks import (
     adispatch_custom_event,
     dispatch_custom_event,
 )
+from pydantic import BaseModel, ValidationError
 
 from hf_router.errors import InvalidInputError
 
 from ._convert import ChunkTranslator
 
-__all__ = ["anotify", "check_fields", "notify"]
+__all__ = ["anotify", "check_fields", "invalid_fields", "notify", "validated_init"]
 
 _RunManager = CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun
 
 
+def invalid_fields(exc: ValidationError, cls: type[BaseModel]) -> InvalidInputError:
+    """Pydantic's validation error as :class:`InvalidInputError` naming each field (never
+    the values given: one of them may be a token)."""
+    own = [f.alias or name for name, f in cls.model_fields.items() if name in cls.__annotations__]
+    problems = []
+    unknown = False
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "(arguments)"
+        if error["type"] == "extra_forbidden":
+            unknown = True
+            problems.append(f"{field} is not an argument of {cls.__name__}")
+        else:
+            problems.append(f"{field}: {error['msg']}")
+    hint = "Fix the argument and call again."
+    if unknown:
+        hint = f"Its own arguments are {', '.join(sorted(own))}; check the spelling."
+    return InvalidInputError(f"{cls.__name__}: " + "; ".join(problems), hint=hint)
+
+
+def validated_init(init: Callable[..., None], cls: type[BaseModel], kwargs: dict[str, Any]) -> None:
+    """Run a pydantic ``__init__``; its validation errors become :class:`InvalidInputError`."""
+    try:
+        init(**kwargs)
+    except ValidationError as exc:
+        raise invalid_fields(exc, cls) from None
+
+
 def check_fields(model: Any) -> None:
-    """Reject impossible numbers at construction, naming the field."""
+    """Reject impossible values at construction, naming the field."""
+    name = model.model_name
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInputError(
+            f"model={name!r} must be a model id such as 'meta-llama/Llama-3.3-70B-Instruct'"
+        )
     checks: list[tuple[str, Any, Callable[[Any], bool], str]] = [
         ("temperature", model.temperature, lambda v: 0 <= v <= 2, "a number between 0 and 2"),
         ("top_p", model.top_p, lambda v: 0 <= v <= 1, "a number between 0 and 1"),

@@ -15,19 +15,24 @@ from contextlib import aclosing, closing
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
-from langchain_core.language_models.chat_models import generate_from_stream
+from langchain_core.language_models import (
+    BaseChatModel,
+    LangSmithParams,
+    LanguageModelInput,
+    ModelProfile,
+)
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.utils import secret_from_env
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
-from hf_router import RouterClient
+from hf_router import RouterClient, Usage
 from hf_router.errors import InvalidInputError
 
 from ._convert import MODEL_PROVIDER, ChunkTranslator, to_wire_messages
-from ._run import anotify, check_fields, notify
+from ._llm_output import combine_llm_outputs, with_llm_output
+from ._run import anotify, check_fields, notify, validated_init
 from ._structured import (
     METHODS,
     StructuredMethod,
@@ -39,6 +44,7 @@ from ._structured import (
     tool_choice_value,
     with_raw,
 )
+from .profiles import bundled_profile, merge_router_profile
 
 __all__ = ["ChatHFRouter"]
 
@@ -101,12 +107,13 @@ class ChatHFRouter(BaseChatModel):
     """Pin an inference provider (appends ``:provider`` to the model id)."""
     temperature: float | None = None
     max_tokens: int | None = None
-    """Maximum tokens to generate (``None``: the core's default, 2048)."""
+    """Maximum tokens to generate (``None``: no cap is sent; the provider's own limit applies)."""
     top_p: float | None = None
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
     seed: int | None = None
     timeout: float | None = None
-    """HTTP timeout per request in seconds (``None``: the core's default, 120)."""
+    """HTTP timeout per read in seconds (``None``: the core's default, 120). Whole answers are
+    streamed under the hood, so it applies between tokens, not to the whole answer."""
     max_retries: int = 2
     """Retries of one attempt on 429/5xx/timeouts (before falling back)."""
     fallback_models: list[str] = Field(default_factory=list)
@@ -118,6 +125,10 @@ class ChatHFRouter(BaseChatModel):
     """Attach ``usage_metadata`` to one streamed chunk."""
     streaming: bool = False
     """Stream even on ``invoke`` (LangChain's convention)."""
+    stream_whole_answers: bool = True
+    """``invoke``/``ainvoke``/``generate`` send a streamed request and aggregate it, so
+    ``timeout`` applies between tokens; ``False`` sends one non-streamed request (for servers
+    that cannot stream)."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other chat parameters sent with every call (e.g. ``frequency_penalty``, ``extra_body``)."""
     bill_to: str | None = None
@@ -131,7 +142,7 @@ class ChatHFRouter(BaseChatModel):
     def __init__(self, **kwargs: Any) -> None:
         """Validate the fields and build the core client; bad values raise
         :class:`~hf_router.errors.InvalidInputError` naming the field (not wrapped by Pydantic)."""
-        super().__init__(**kwargs)
+        validated_init(super().__init__, type(self), kwargs)
         check_fields(self)
         self._client = self._build_client()
 
@@ -144,6 +155,7 @@ class ChatHFRouter(BaseChatModel):
             "bill_to": self.bill_to,
             "fallback_models": tuple(self.fallback_models),
             "max_inputs_lenght": self.max_inputs_lenght,
+            "stream_whole_answers": self.stream_whole_answers,
         }
         if self.timeout is not None:
             options["timeout"] = self.timeout
@@ -164,6 +176,29 @@ class ChatHFRouter(BaseChatModel):
         fields_set = set(state.get("__pydantic_fields_set__") or ())
         state["__pydantic_fields_set__"] = fields_set - {"api_key"}
         return state
+
+    # -- profile --------------------------------------------------------------------------
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        """The bundled profile of the model (no network; see :mod:`langchain_hf_router.profiles`)."""
+        return bundled_profile(self.model_name)
+
+    def refresh_profile(self) -> ModelProfile | None:
+        """Re-read ``profile`` from the router's ``GET /v1/models`` (context length, tool and
+        structured-output support of the live providers) and return it."""
+        models = self.client.list_models()
+        self.profile = merge_router_profile(models, self.model_name, self.provider)
+        return self.profile
+
+    async def arefresh_profile(self) -> ModelProfile | None:
+        """Async twin of :meth:`refresh_profile`."""
+        models = await self.client.alist_models()
+        self.profile = merge_router_profile(models, self.model_name, self.provider)
+        return self.profile
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
+        """``generate()``'s ``llm_output``: token usage summed over the prompts, the first
+        ``model_name`` / ``system_fingerprint`` (as ChatOpenAI does)."""
+        return combine_llm_outputs(llm_outputs, self.model_name)
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -252,9 +287,14 @@ class ChatHFRouter(BaseChatModel):
         if not params.get("stop"):
             params.pop("stop", None)
         params.pop("stream", None)
-        model = params.pop("model", None) or self.model_name
-        if not isinstance(model, str):
-            raise InvalidInputError(f"model={model!r} must be a model id string like 'org/name'")
+        model = params.pop("model", None)
+        if model is None:
+            model = self.model_name
+        elif not isinstance(model, str) or not model.strip():
+            raise InvalidInputError(
+                f"model={model!r} must be a model id string like 'org/name' (or leave it out "
+                "for this model's own)"
+            )
         stream_usage = bool(params.pop("stream_usage", self.stream_usage))
         wire = to_wire_messages(messages)
         return model, wire, params, ChunkTranslator(model, stream_usage=stream_usage)
@@ -266,17 +306,19 @@ class ChatHFRouter(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        """One non-streamed request, translated exactly like a stream (same message shape)."""
+        """One whole answer (a streamed request aggregated, unless ``stream_whole_answers``
+        is off), translated exactly like a stream (same message shape)."""
         model, wire, params, translator = self._prepare(messages, stop, kwargs)
         chunks: list[ChatGenerationChunk] = []
+        usage: Usage | None = None
         with closing(self.client.stream_chat(model, wire, stream=False, **params)) as events:
             for event in events:
+                usage = event if isinstance(event, Usage) else usage
                 chunk = translator.feed(event)
                 notify(run_manager, translator)
                 if chunk is not None:
                     chunks.append(chunk)
-        chunks.append(translator.final())
-        return generate_from_stream(iter(chunks))
+        return with_llm_output(chunks, translator, usage)
 
     async def _agenerate(
         self,
@@ -288,15 +330,16 @@ class ChatHFRouter(BaseChatModel):
         """Async twin of :meth:`_generate` (the core's ``astream_chat``)."""
         model, wire, params, translator = self._prepare(messages, stop, kwargs)
         chunks: list[ChatGenerationChunk] = []
+        usage: Usage | None = None
         events = self.client.astream_chat(model, wire, stream=False, **params)
         async with aclosing(events):
             async for event in events:
+                usage = event if isinstance(event, Usage) else usage
                 chunk = translator.feed(event)
                 await anotify(run_manager, translator)
                 if chunk is not None:
                     chunks.append(chunk)
-        chunks.append(translator.final())
-        return generate_from_stream(iter(chunks))
+        return with_llm_output(chunks, translator, usage)
 
     def _stream(
         self,

@@ -24,6 +24,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from hf_router import HuggingChatClient, SearchResult, Source
 
+from ._run import validated_init
 from .callbacks import SOURCES_EVENT
 
 __all__ = ["HuggingChatSearchRetriever", "source_to_document", "sources_payload"]
@@ -41,10 +42,13 @@ class HuggingChatSearchRetriever(BaseRetriever):
     tracing, ``astream_events`` and :class:`~langchain_hf_router.HuggingChatSourcesCallbackHandler`
     see them.
 
-    Authentication is HuggingChat's ``hf-chat`` session cookie (``cookie`` or ``HF_CHAT_COOKIE``;
-    the bare value or a whole ``Cookie`` header). Without one, retrieval raises the core's
-    :class:`hf_router.errors.MissingAuthError`, which explains how to copy it from a browser;
-    other failures are the core's typed errors too (:class:`hf_router.errors.HFRouterError`).
+    Authentication is HuggingChat's session cookies (``cookie`` or ``HF_CHAT_COOKIE``): a whole
+    ``Cookie`` header ``"hf-chat=...; token=..."`` (the current HuggingChat needs both), or a
+    bare ``hf-chat`` value (older servers). Without one, retrieval raises the core's
+    :class:`hf_router.errors.MissingAuthError`, which explains how to copy them from a browser
+    (and names a missing ``token``); other failures are the core's typed errors too
+    (:class:`hf_router.errors.HFRouterError`). Sources come from HuggingChat's web-search tool
+    results (MCP) or, on older servers, its ``webSearch`` updates: the same documents.
 
     Example:
         ```python
@@ -56,7 +60,7 @@ class HuggingChatSearchRetriever(BaseRetriever):
         ```
     """
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     model: str | None = None
     """HuggingChat model (default: the core's default HuggingChat model)."""
@@ -65,13 +69,19 @@ class HuggingChatSearchRetriever(BaseRetriever):
     cookie: SecretStr | None = Field(
         default_factory=secret_from_env("HF_CHAT_COOKIE", default=None), alias="hf_chat_cookie"
     )
-    """The ``hf-chat`` cookie value (or a full ``Cookie`` header); default ``HF_CHAT_COOKIE``."""
+    """``"hf-chat=...; token=..."`` (a ``Cookie`` header) or a bare ``hf-chat`` value; default
+    ``HF_CHAT_COOKIE``."""
     base_url: str | None = None
     """HuggingChat base URL (default ``HF_CHAT_BASE_URL``, else https://huggingface.co/chat)."""
     timeout: float = 120.0
     """HTTP timeout per request, in seconds."""
 
     _client: HuggingChatClient = PrivateAttr()
+
+    def __init__(self, **kwargs: Any) -> None:
+        """Validate the fields and build the core client; bad values raise
+        :class:`~hf_router.errors.InvalidInputError` naming the field (not Pydantic's error)."""
+        validated_init(super().__init__, type(self), kwargs)
 
     def __getstate__(self) -> dict[Any, Any]:
         raise TypeError(

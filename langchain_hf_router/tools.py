@@ -32,7 +32,9 @@ from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
 
 from hf_router import Fallback, MediaClient, MediaResult, ProviderInfo, Status
-from hf_router.errors import HFRouterError
+from hf_router.errors import HFRouterError, InvalidInputError
+
+from ._run import validated_init
 
 __all__ = ["MEDIA_STATUS_EVENT", "HFMediaInput", "HFMediaTool"]
 
@@ -96,7 +98,7 @@ class HFMediaTool(BaseTool):
     Errors: core errors become ``ToolException`` (see the module docstring).
     """
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     name: str = "hf_media_generation"
     description: str = _DESCRIPTION
@@ -141,9 +143,18 @@ class HFMediaTool(BaseTool):
         """Accept ``pathlib.Path`` (any ``os.PathLike``) for ``output_dir``."""
         return os.fspath(value) if isinstance(value, os.PathLike) else value
 
+    def __init__(self, **kwargs: Any) -> None:
+        """Validate the fields and build the core client; bad values raise
+        :class:`~hf_router.errors.InvalidInputError` naming the field (not Pydantic's error)."""
+        validated_init(super().__init__, type(self), kwargs)
+
     def model_post_init(self, context: Any, /) -> None:
         """Build the core client once (it pools its HTTP connections lazily)."""
         super().model_post_init(context)
+        for field in ("image_model", "video_model"):
+            value = getattr(self, field)
+            if not value.strip():
+                raise InvalidInputError(f"{field} is empty; pass a model id such as 'org/name'")
         self._client = MediaClient(
             self.api_key.get_secret_value() if self.api_key else None,
             base_url=self.base_url,

@@ -25,6 +25,7 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 
+from hf_router import sniff_mime
 from hf_router.errors import InvalidInputError
 
 __all__ = [
@@ -86,8 +87,6 @@ def _image_part(block: ImageBlock, where: str) -> dict[str, Any]:
 
 
 def _sniff(encoded: str) -> str:
-    from hf_router._shared.messages import sniff_mime
-
     try:
         head = base64.b64decode(encoded[:64] + "=" * (-len(encoded[:64]) % 4))
     except ValueError:

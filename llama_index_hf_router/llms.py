@@ -36,9 +36,9 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.custom import CustomLLM
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
-from hf_router import Event, RouterClient, Secret
+from hf_router import Event, RouterClient, Secret, completion_reserve
 from hf_router.errors import HFRouterError, InvalidInputError
 
 from ._convert import resolve_tool_choice, to_wire_messages, to_wire_tools
@@ -69,6 +69,16 @@ def _check_positive_int(name: str, value: Any) -> None:
         raise InvalidInputError(f"{name}={value!r} must be a positive integer (e.g. {name}=512)")
 
 
+def _invalid_fields(exc: ValidationError) -> InvalidInputError:
+    """Pydantic's validation error as :class:`InvalidInputError` naming each field (never
+    the values given)."""
+    problems = [
+        f"{'.'.join(str(p) for p in error['loc']) or '(arguments)'}: {error['msg']}"
+        for error in exc.errors()
+    ]
+    return InvalidInputError("HFRouter: " + "; ".join(problems))
+
+
 def _user(prompt: str) -> list[ChatMessage]:
     if not isinstance(prompt, str):
         raise InvalidInputError(f"prompt must be a string, not {type(prompt).__name__}")
@@ -89,14 +99,22 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
         api_key: The Hugging Face token (alias ``hf_token``); default ``HF_TOKEN``, then
             ``HUGGING_FACE_HUB_TOKEN``, then the huggingface_hub token file. A secret: it never
             appears in ``repr``, ``to_dict()``, ``to_json()``, ``to_payload()`` or pickles.
-        provider: Pin an inference provider (``"together"``, ``"nebius"``, ...).
+        provider: Pin an inference provider (``"together"``, ``"cerebras"``, ...).
         base_url: The router's OpenAI-compatible base (default ``HF_ROUTER_BASE_URL`` or
             ``https://router.huggingface.co/v1``); any OpenAI-compatible server works.
         hub_url: The Hub (for provider mappings); default ``HF_ENDPOINT`` or huggingface.co.
-        max_tokens: Tokens to generate at most; always sent, and the metadata's ``num_output``.
+        max_tokens: Tokens to generate at most (``None``, the default: no cap is sent and the
+            provider's own limit applies). The metadata's ``num_output`` is
+            :func:`hf_router.completion_reserve` of the context window and this cap (the cap
+            itself when set, else a quarter of the window up to 8192): a reserve for prompt
+            packing, never sent.
         temperature, top_p, stop, seed, reasoning_effort: Sampling parameters (``None``: the
             server's default).
-        timeout, max_retries: Per-request timeout (seconds) and retries of transient errors.
+        timeout, max_retries: Per-read timeout (seconds) and retries of transient errors.
+        stream_whole_answers: ``chat``/``complete`` (and their async twins) send a streamed
+            request and aggregate it (default ``True``), so ``timeout`` applies between tokens
+            and long answers never time out while they keep coming; ``False`` for servers that
+            cannot stream.
         fallback_models: Models to try, in order, when every provider of ``model`` fails.
         max_inputs_lenght: Trim longer histories to this many characters (``None``: never).
         bill_to: An organisation to bill (sent as ``X-HF-Bill-To``).
@@ -112,17 +130,22 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
     provider: str | None = Field(default=None, description="Pinned inference provider.")
     base_url: str | None = Field(default=None, description="OpenAI-compatible base URL.")
     hub_url: str | None = Field(default=None, description="Hugging Face Hub URL.")
-    max_tokens: int = Field(default=2048, description="Maximum tokens to generate.")
+    max_tokens: int | None = Field(
+        default=None, description="Maximum tokens to generate (None: no cap is sent)."
+    )
     temperature: float | None = Field(default=None, description="Sampling temperature.")
     top_p: float | None = Field(default=None, description="Nucleus sampling.")
     stop: list[str] | None = Field(default=None, description="Stop sequences.")
     seed: int | None = Field(default=None, description="Sampling seed.")
     reasoning_effort: str | None = Field(default=None, description="Reasoning effort.")
-    timeout: float = Field(default=120.0, description="Request timeout in seconds.")
+    timeout: float = Field(default=120.0, description="Per-read timeout in seconds.")
     max_retries: int = Field(default=2, description="Retries of transient errors.")
     fallback_models: list[str] = Field(default_factory=list, description="Fallback models.")
     max_inputs_lenght: int | None = Field(default=10000, description="Input trimming limit.")
     bill_to: str | None = Field(default=None, description="Organisation to bill.")
+    stream_whole_answers: bool = Field(
+        default=True, description="Request whole answers as a stream and aggregate them."
+    )
     context_window: int | None = Field(default=None, description="Context window override.")
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra chat parameters sent with every request."
@@ -146,20 +169,32 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
             raise InvalidInputError(
                 f"model={model!r} must be a model id such as {_DEFAULT_MODEL!r}"
             )
+        unknown = sorted(set(kwargs) - set(type(self).model_fields))
+        if unknown:
+            own = sorted(n for n in type(self).model_fields if n in HFRouter.__annotations__)
+            raise InvalidInputError(
+                f"HFRouter: {', '.join(unknown)} is not an argument of HFRouter",
+                hint=f"Its own arguments are api_key, {', '.join(own)}; check the spelling.",
+            )
         for name in ("max_tokens", "context_window", "max_inputs_lenght"):
             _check_positive_int(name, kwargs.get(name))
         if "max_retries" in kwargs and (
             not isinstance(kwargs["max_retries"], int) or kwargs["max_retries"] < 0
         ):
             raise InvalidInputError(f"max_retries={kwargs['max_retries']!r} must be 0 or more")
-        super().__init__(model=model, **kwargs)
         token = api_key if api_key is not None else hf_token
         if token is not None and not isinstance(token, (str, Secret)):
             raise InvalidInputError(f"api_key must be a string, not {type(token).__name__}")
+        try:
+            super().__init__(model=model, **kwargs)
+        except ValidationError as exc:
+            raise _invalid_fields(exc) from None
         self._api_key = Secret(token) if isinstance(token, str) else token
         if token_provider is not None and not callable(token_provider):
             raise InvalidInputError("token_provider must be a function that returns the token")
         self._token_provider = token_provider
+        self._new_client()  # validates the settings now (no request); the client itself is
+        # still made on first use, so fields changed before then take effect
 
     @classmethod
     def class_name(cls) -> str:
@@ -177,20 +212,24 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
     def client(self) -> RouterClient:
         """The core client (created on first use, then reused)."""
         if self._client is None:
-            self._client = RouterClient(
-                self._api_key,
-                base_url=self.base_url,
-                hub_url=self.hub_url,
-                provider=self.provider,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                bill_to=self.bill_to,
-                fallback_models=self.fallback_models,
-                max_inputs_lenght=self.max_inputs_lenght,
-                max_tokens=self.max_tokens,
-                token_provider=self._token_provider,
-            )
+            self._client = self._new_client()
         return self._client
+
+    def _new_client(self) -> RouterClient:
+        return RouterClient(
+            self._api_key,
+            base_url=self.base_url,
+            hub_url=self.hub_url,
+            provider=self.provider,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            bill_to=self.bill_to,
+            fallback_models=self.fallback_models,
+            max_inputs_lenght=self.max_inputs_lenght,
+            max_tokens=self.max_tokens,
+            stream_whole_answers=self.stream_whole_answers,
+            token_provider=self._token_provider,
+        )
 
     def close(self) -> None:
         """Close the pooled sync HTTP client (a later call opens a new one)."""
@@ -226,10 +265,12 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
     @property
     def metadata(self) -> LLMMetadata:
         """Context window from the router's model list (see :meth:`resolved_context_window`),
-        ``num_output`` = ``max_tokens``, chat and function calling on, ``model_name``."""
+        ``num_output`` = :func:`hf_router.completion_reserve` (``max_tokens`` when set, else
+        a quarter of the window up to 8192), chat and function calling on, ``model_name``."""
+        window = self.resolved_context_window()
         return LLMMetadata(
-            context_window=self.resolved_context_window(),
-            num_output=self.max_tokens,
+            context_window=window,
+            num_output=completion_reserve(window, self.max_tokens),
             is_chat_model=True,
             is_function_calling_model=True,
             model_name=self.model,
@@ -273,7 +314,13 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
         params.update(self.additional_kwargs)
         params.update(kwargs)
         _check_positive_int("max_tokens", params.get("max_tokens"))
-        model = params.pop("model", None) or self.model
+        model = params.pop("model", None)
+        if model is None:
+            model = self.model
+        elif not isinstance(model, str) or not model.strip():
+            raise InvalidInputError(
+                f"model={model!r} must be a model id string (or leave it out for this LLM's own)"
+            )
         return model, wire, params
 
     def _events(

@@ -22,6 +22,7 @@ from llama_index.core.callbacks.base import CallbackManager
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from hf_router import HuggingChatClient, SearchResult, Source
+from hf_router.errors import InvalidInputError
 
 from .events import SourcesEvent
 
@@ -83,9 +84,9 @@ class HuggingChatRetriever(BaseRetriever):
     Args:
         model: The HuggingChat model; ``None`` uses the client's default.
         k: How many sources to return at most (``similarity_top_k`` is an alias).
-        cookie: The ``hf-chat`` session cookie's value, or a whole ``Cookie`` header
-            (``"hf-chat=...; other=..."``); default ``HF_CHAT_COOKIE``. It is a secret: it
-            never appears in ``repr``.
+        cookie: A whole ``Cookie`` header ``"hf-chat=...; token=..."`` (the current
+            HuggingChat needs both cookies) or a bare ``hf-chat`` value (older servers);
+            default ``HF_CHAT_COOKIE``. It is a secret: it never appears in ``repr``.
         base_url: HuggingChat's base URL; default ``HF_CHAT_BASE_URL`` or
             ``https://huggingface.co/chat``.
         timeout: Seconds to wait for HuggingChat.
@@ -95,8 +96,10 @@ class HuggingChatRetriever(BaseRetriever):
         verbose: Print LlamaIndex's retrieval messages.
 
     Retrieval raises the core's typed errors (:mod:`hf_router.errors`), for example
-    ``MissingAuthError`` when no cookie was given or found, or HuggingChat rejected it (its
-    message explains how to copy the cookie from a browser).
+    ``MissingAuthError`` when no cookie was given or found, or HuggingChat refused the session
+    (its message names a missing ``token`` cookie and explains how to copy them from a
+    browser). Sources come from HuggingChat's web-search tool results (MCP) or, on older
+    servers, its ``webSearch`` updates: the same nodes.
     """
 
     def __init__(
@@ -113,8 +116,19 @@ class HuggingChatRetriever(BaseRetriever):
         verbose: bool = False,
     ) -> None:
         top_k = similarity_top_k if similarity_top_k is not None else k
-        if top_k < 1:
-            raise ValueError(f"k must be at least 1, got {top_k}")
+        name = "similarity_top_k" if similarity_top_k is not None else "k"
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+            raise InvalidInputError(f"{name}={top_k!r}: k must be at least 1 (a whole number)")
+        if model is not None and (not isinstance(model, str) or not model.strip()):
+            raise InvalidInputError(
+                f"model={model!r} must be a HuggingChat model id, or None for the default"
+            )
+        if client is not None and not isinstance(client, HuggingChatClient):
+            raise InvalidInputError("client must be a hf_router.HuggingChatClient, or None")
+        if cookie is not None and not isinstance(cookie, str):
+            raise InvalidInputError(
+                f"cookie must be the 'hf-chat' cookie value (a string), not {type(cookie).__name__}"
+            )
         self.model = model
         self.k = top_k
         self._owns_client = client is None

@@ -26,6 +26,7 @@ from llama_index.core.tools import FunctionTool, ToolMetadata
 from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSpec
 
 from hf_router import Fallback, MediaClient, MediaResult, ProviderInfo
+from hf_router.errors import InvalidInputError
 
 __all__ = ["DEFAULT_IMAGE_MODEL", "DEFAULT_VIDEO_MODEL", "HFMediaToolSpec", "MediaToolOutput"]
 
@@ -190,6 +191,11 @@ class HFMediaToolSpec(BaseToolSpec):
         bill_to: str | None = None,
         client: MediaClient | None = None,
     ) -> None:
+        for name, value in (("image_model", image_model), ("video_model", video_model)):
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidInputError(f"{name}={value!r} must be a model id such as 'org/name'")
+        if client is not None and not isinstance(client, MediaClient):
+            raise InvalidInputError("client must be a hf_router.MediaClient, or None")
         self.image_model = image_model
         self.video_model = video_model
         self.provider = provider

@@ -7,6 +7,8 @@ ChatML template (plain chat), ``llama_base_url`` uses ``--chat_format chatml-fun
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -31,3 +33,23 @@ def llama_base_url() -> Iterator[str]:
 def llama_chat_base_url() -> Iterator[str]:
     """A llama.cpp server with the GGUF's own chat template (for plain chat)."""
     yield from _server(None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tidy output: pytest-benchmark (pulled in by langchain-tests) would print a timing table
+    for langchain-tests' test_init_time and create ./.benchmarks on every run. Unless asked for
+    on the command line, benchmarks run once without stats (--benchmark-disable) and its
+    storage is a temp dir removed at the end."""
+    if not hasattr(config.option, "benchmark_storage"):
+        return  # pytest-benchmark is not installed
+    if not getattr(config.option, "benchmark_enable", False):
+        config.option.benchmark_disable = True
+    if config.option.benchmark_storage == "file://./.benchmarks":
+        config._hf_router_bench_dir = tempfile.mkdtemp(prefix="hf-router-benchmarks-")  # type: ignore[attr-defined]
+        config.option.benchmark_storage = "file://" + config._hf_router_bench_dir  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    bench_dir = getattr(config, "_hf_router_bench_dir", None)
+    if bench_dir:
+        shutil.rmtree(bench_dir, ignore_errors=True)

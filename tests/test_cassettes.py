@@ -320,12 +320,13 @@ class Replay:
     http_client: httpx.Client | None = None
     http_async_client: httpx.AsyncClient | None = None
 
-    def client(self) -> RouterClient:
+    def client(self, *, stream_whole_answers: bool = True) -> RouterClient:
         return RouterClient(
             "hf_test",
             base_url=self.base_url,
             http_client=self.http_client,
             http_async_client=self.http_async_client,
+            stream_whole_answers=stream_whole_answers,
         )
 
 
@@ -382,7 +383,9 @@ async def replay_post(emulator: Any, cassette: Cassette, post: Exchange, mode: s
     args = (mode, model_for(cassette, post), messages_for(post), params_for(post))
     fn = stream_fn(*args) if post.is_stream else chat_fn(*args)
     try:
-        return await call(mode, fn, replay.client())
+        # A non-streamed recording is replayed as it was made: one plain JSON request (the
+        # explicit mode for servers that cannot stream; whole answers stream by default).
+        return await call(mode, fn, replay.client(stream_whole_answers=post.is_stream))
     finally:
         if replay.http_client is not None:
             replay.http_client.close()

@@ -65,7 +65,7 @@ def test_stream_order_and_exact_text(client, emulator):
     sent = posts(emulator)[0]
     assert sent["stream"] is True
     assert sent["stream_options"] == {"include_usage": True}
-    assert sent["max_tokens"] == 2048  # the seed's default
+    assert "max_tokens" not in sent  # no cap by default: the provider's own limit applies
 
 
 async def test_async_chat_result(client):
@@ -239,7 +239,7 @@ def test_input_too_long_is_raised_before_any_request(client, emulator):
 
 
 def test_get_models_and_context_window(client, emulator):
-    emulator.add_model("acme/long", providers=["together", "nebius"], context_length=32768)
+    emulator.add_model("acme/long", providers=["together", "cerebras"], context_length=32768)
     assert "acme/long" in client.get_models()
     assert client.context_window("acme/long") == 32768
     assert client.context_window("acme/never-heard-of") is None
@@ -260,13 +260,13 @@ def test_mapping_both_forms_live_only(client, emulator, form):
         providers=[
             "together",
             {"provider": "novita", "status": "staging"},
-            {"provider": "nebius", "status": "live", "providerId": "acme/mapped-fast"},
+            {"provider": "cerebras", "status": "live", "providerId": "acme/mapped-fast"},
         ],
     )
     mapping = client.get_mapping("acme/mapped")
     assert [(m.provider, m.provider_id) for m in mapping] == [
         ("together", "acme/mapped"),
-        ("nebius", "acme/mapped-fast"),
+        ("cerebras", "acme/mapped-fast"),
     ]
 
 
@@ -291,10 +291,10 @@ def test_model_ids_are_validated_before_any_request(client, emulator):
 
 def test_aliases_and_policy_suffix(client, emulator):
     client.chat("llama-3.3-70b:fastest", [{"role": "user", "content": "hi"}])
-    client.chat(MODEL, [{"role": "user", "content": "hi"}], provider="nebius")
+    client.chat(MODEL, [{"role": "user", "content": "hi"}], provider="cerebras")
     assert [p["model"] for p in posts(emulator)] == [
         "meta-llama/Llama-3.3-70B-Instruct:fastest",
-        f"{MODEL}:nebius",
+        f"{MODEL}:cerebras",
     ]
 
 
@@ -320,7 +320,7 @@ def test_environment_points_unchanged_code_at_the_emulator(emulator, monkeypatch
     assert client.base_url == emulator.base_url
     assert client.use_hub_mapping  # the router from the environment: fallback via the Hub
     result = client.chat(MODEL, [{"role": "user", "content": "hi"}])
-    assert result.provider == "nebius"
+    assert result.provider == "cerebras"
     assert emulator.requests[0].headers["authorization"] == "Bearer hf_***"
 
 
@@ -405,7 +405,7 @@ async def test_seed_facade_explicit_api_base_skips_the_hub(emulator):
     chunks = [
         c
         async for c in HuggingFaceAPI.create_async_generator(
-            f"{MODEL}:nebius",
+            f"{MODEL}:cerebras",
             [{"role": "user", "content": "direct"}],
             api_base=emulator.base_url,
             api_key="hf_test",

@@ -378,7 +378,7 @@ def test_response_format_json_schema_and_json_object(emulator: RouterEmulator) -
 
 # -- models, mapping, routing ----------------------------------------------------------------
 def test_v1_models_lists_registered_models(emulator: RouterEmulator) -> None:
-    emulator.add_model("org/a", providers=["nebius"], context_length=8192)
+    emulator.add_model("org/a", providers=["cerebras"], context_length=8192)
     chat(emulator, {"model": "org/b", "messages": user("hi")})
     data = httpx.get(emulator.base_url + "/models").json()
     assert data["object"] == "list"
@@ -389,13 +389,17 @@ def test_v1_models_lists_registered_models(emulator: RouterEmulator) -> None:
     assert entry["owned_by"] == "org"
     assert isinstance(entry["created"], int)
     [provider] = entry["providers"]
-    assert provider["provider"] == "nebius"
+    assert provider["provider"] == "cerebras"
     assert provider["status"] == "live"
     assert provider["context_length"] == 8192
     assert set(provider["pricing"]) == {"input", "output"}
     assert provider["supports_tools"] is True
     assert provider["supports_structured_output"] is True
-    assert [p["provider"] for p in by_id["org/b"]["providers"]] == ["together", "nebius", "novita"]
+    assert [p["provider"] for p in by_id["org/b"]["providers"]] == [
+        "together",
+        "cerebras",
+        "novita",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -424,14 +428,14 @@ def test_hub_mapping_dict_form(emulator: RouterEmulator, expand: str) -> None:
 
 
 def test_hub_mapping_list_form_and_no_expand(emulator: RouterEmulator) -> None:
-    emulator.add_model("org/list-model", providers=["nebius"], mapping_form="list")
+    emulator.add_model("org/list-model", providers=["cerebras"], mapping_form="list")
     url = emulator.hub_url + "/api/models/org/list-model"
     mapping = httpx.get(url, params={"expand[]": "inferenceProviderMapping"}).json()[
         "inferenceProviderMapping"
     ]
     assert mapping == [
         {
-            "provider": "nebius",
+            "provider": "cerebras",
             "providerId": "org/list-model",
             "status": "live",
             "task": "conversational",
@@ -449,7 +453,7 @@ def test_hub_mapping_list_form_and_no_expand(emulator: RouterEmulator) -> None:
         ("org/m:fastest", 200, "together"),
         ("org/m:cheapest", 200, "together"),
         ("org/m:preferred", 200, "together"),
-        ("org/m:nebius", 200, "nebius"),
+        ("org/m:cerebras", 200, "cerebras"),
         ("org/m:novita", 400, "novita"),
         ("org/m:groq", 400, "groq"),
     ],
@@ -468,7 +472,7 @@ def test_model_suffix_routing(
 
 def test_provider_model_id_and_per_provider_route(emulator: RouterEmulator) -> None:
     emulator.add_model(
-        "org/m", providers=["nebius", "together"], provider_ids={"together": "org/m-Turbo"}
+        "org/m", providers=["cerebras", "together"], provider_ids={"together": "org/m-Turbo"}
     )
     unified = chat(emulator, {"model": "org/m:together", "messages": user("hi")})
     assert unified.json()["model"] == "org/m-Turbo"
@@ -481,7 +485,7 @@ def test_provider_model_id_and_per_provider_route(emulator: RouterEmulator) -> N
     assert pinned.headers["x-inference-provider"] == "together"
     assert pinned.json()["model"] == "org/m-Turbo"
     by_repo = chat(
-        emulator, {"model": "org/m", "messages": user("hi")}, path="/nebius/v1/chat/completions"
+        emulator, {"model": "org/m", "messages": user("hi")}, path="/cerebras/v1/chat/completions"
     )
     assert by_repo.json()["model"] == "org/m"
     missing = chat(
@@ -709,9 +713,9 @@ def test_set_fault_per_model_and_provider(emulator: RouterEmulator) -> None:
     failing = chat(emulator, {"model": "org/m", "messages": user("hi")})
     assert failing.status_code == 402
     assert failing.headers["x-inference-provider"] == "together"
-    other = chat(emulator, {"model": "org/m:nebius", "messages": user("hi")})
+    other = chat(emulator, {"model": "org/m:cerebras", "messages": user("hi")})
     assert other.status_code == 200
-    assert other.headers["x-inference-provider"] == "nebius"
+    assert other.headers["x-inference-provider"] == "cerebras"
     assert chat(emulator, {"model": "org/other", "messages": user("hi")}).status_code == 200
 
 
@@ -719,10 +723,10 @@ def test_set_fault_times_then_normal(emulator: RouterEmulator) -> None:
     emulator.set_fault("429:retry_after=2", times=2)
     statuses = [chat(emulator, {"messages": user("hi")}).status_code for _ in range(3)]
     assert statuses == [429, 429, 200]
-    emulator.set_fault("500", provider="nebius")
-    assert chat(emulator, {"model": "org/m:nebius", "messages": user("hi")}).status_code == 500
+    emulator.set_fault("500", provider="cerebras")
+    assert chat(emulator, {"model": "org/m:cerebras", "messages": user("hi")}).status_code == 500
     emulator.clear_faults()
-    assert chat(emulator, {"model": "org/m:nebius", "messages": user("hi")}).status_code == 200
+    assert chat(emulator, {"model": "org/m:cerebras", "messages": user("hi")}).status_code == 200
 
 
 def test_stream_shaping_fault_via_set_fault(emulator: RouterEmulator) -> None:
@@ -774,7 +778,7 @@ def test_request_log_masks_the_token(emulator: RouterEmulator) -> None:
 
 
 def test_reset_forgets_models_faults_and_counters(emulator: RouterEmulator) -> None:
-    emulator.add_model("org/m", providers=["nebius"])
+    emulator.add_model("org/m", providers=["cerebras"])
     emulator.set_fault("500")
     assert chat(emulator, {"model": "org/m", "messages": user("hi")}).status_code == 500
     emulator.reset()

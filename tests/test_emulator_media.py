@@ -77,7 +77,7 @@ def test_builtin_media_models_and_hub_routes(emulator: RouterEmulator) -> None:
         emulator.url + f"/api/models/{FLUX}", params={"expand[]": "inferenceProviderMapping"}
     ).json()
     mapping = body["inferenceProviderMapping"]
-    assert list(mapping) == ["fal-ai", "replicate", "together", "nebius", "hf-inference"]
+    assert list(mapping) == ["fal-ai", "replicate", "together", "nscale", "hf-inference"]
     assert mapping["fal-ai"] == {
         "status": "live",
         "providerId": "fal-ai/flux/dev",
@@ -144,13 +144,16 @@ def test_fal_sync_image_then_download(emulator: RouterEmulator) -> None:
 
 
 @pytest.mark.parametrize(
-    ("provider", "extra"), [("together", {"response_format": "base64", "n": 1}), ("nebius", {})]
+    ("provider", "extra"),
+    [
+        ("together", {"response_format": "base64", "width": 1344, "height": 768}),
+        ("nscale", {"response_format": "b64_json", "size": "1344x768"}),
+    ],
 )
 def test_b64_image_providers(
     emulator: RouterEmulator, provider: str, extra: dict[str, Any]
 ) -> None:
-    pid = {"together": FLUX, "nebius": "black-forest-labs/flux-dev"}[provider]
-    body = {"prompt": "a boat", "model": pid, "width": 1344, "height": 768, **extra}
+    body = {"prompt": "a boat", "model": FLUX, **extra}
     response = post(emulator, f"/{provider}/v1/images/generations", body)
     assert response.status_code == 200, response.text
     [item] = response.json()["data"]

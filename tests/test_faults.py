@@ -58,21 +58,21 @@ def test_402_on_first_provider_falls_back_and_says_who_served(emulator, client):
     events = list(client.stream_chat(MODEL, HELLO))
     info = [e for e in events if isinstance(e, ProviderInfo)]
     assert len(info) == 1
-    assert info[0].provider == "nebius"
+    assert info[0].provider == "cerebras"
     assert info[0].attempt == 2
     fallbacks = [e for e in events if isinstance(e, Fallback)]
     assert [(f.provider, f.status_code, f.error_type) for f in fallbacks] == [
         ("together", 402, "PaymentRequiredError")
     ]
     assert text_of(events) == "one two three four five six"
-    assert [p["model"] for p in chat_posts(emulator)] == [MODEL, f"{MODEL}:nebius"]
+    assert [p["model"] for p in chat_posts(emulator)] == [MODEL, f"{MODEL}:cerebras"]
 
 
 async def test_402_fallback_async_aggregated(emulator, client):
     emulator.set_fault("402", model=MODEL, provider="together")
     result = await client.achat(MODEL, HELLO)
     assert result.text == "one two three four five six"
-    assert result.provider == "nebius"
+    assert result.provider == "cerebras"
     assert result.provider_info.attempt == 2
     assert result.fallbacks[0].provider == "together"
 
@@ -82,10 +82,10 @@ def test_fallback_models_after_every_provider_failed(emulator, client):
     result = client.chat(MODEL, HELLO, fallback_models=["acme/backup-1b"])
     assert result.text == "one two three four five six"
     assert result.provider_info.model == "acme/backup-1b"
-    # router's choice, then nebius from the mapping (together already failed), then backup
+    # router's choice, then cerebras from the mapping (together already failed), then backup
     assert [p["model"] for p in chat_posts(emulator)] == [
         MODEL,
-        f"{MODEL}:nebius",
+        f"{MODEL}:cerebras",
         "acme/backup-1b",
     ]
 
@@ -97,19 +97,19 @@ def test_all_providers_failed_lists_every_attempt(emulator, client):
     err = info.value
     assert [(a.model, a.provider) for a in err.attempts] == [
         (MODEL, "together"),
-        (MODEL, "nebius"),
+        (MODEL, "cerebras"),
         ("acme/backup-1b", "together"),
-        ("acme/backup-1b", "nebius"),
+        ("acme/backup-1b", "cerebras"),
     ]
     assert all(isinstance(a.error, PaymentRequiredError) for a in err.attempts)
     assert "4 attempts failed" in str(err)
 
 
 def test_pinned_provider_402_is_raised_as_is(emulator, client):
-    emulator.set_fault("402", provider="nebius")
+    emulator.set_fault("402", provider="cerebras")
     with pytest.raises(PaymentRequiredError) as info:
-        client.chat(f"{MODEL}:nebius", HELLO)
-    assert info.value.provider == "nebius"
+        client.chat(f"{MODEL}:cerebras", HELLO)
+    assert info.value.provider == "cerebras"
     assert "billing" in str(info.value)
     assert len(chat_posts(emulator)) == 1
 
@@ -125,7 +125,7 @@ def test_pinned_provider_402_is_raised_as_is(emulator, client):
 def test_unsupported_or_gated_provider_falls_back(emulator, client, fault, error):
     emulator.set_fault(fault, model=MODEL, provider="together")
     result = client.chat(MODEL, HELLO)
-    assert result.provider == "nebius"
+    assert result.provider == "cerebras"
     assert result.fallbacks[0].error_type == error.__name__
 
 
@@ -185,7 +185,7 @@ def test_503_loading_beyond_budget_falls_back(emulator):
     )
     emulator.set_fault("503:estimated_time=600", model=MODEL, provider="together")
     result = client.chat(MODEL, HELLO)
-    assert result.provider == "nebius"
+    assert result.provider == "cerebras"
     assert result.fallbacks[0].error_type == ModelLoadingError.__name__
     assert len(chat_posts(emulator)) == 2  # no retry of a 10-minute load
 
@@ -201,9 +201,9 @@ def test_500_is_retried_then_served(emulator, client):
 def test_500_after_retries_falls_back(emulator, client):
     emulator.set_fault("500", model=MODEL, provider="together")
     result = client.chat(MODEL, HELLO)
-    assert result.provider == "nebius"
+    assert result.provider == "cerebras"
     assert result.fallbacks[0].error_type == ProviderError.__name__
-    assert len(chat_posts(emulator)) == 4  # 1 + 2 retries on together, then nebius
+    assert len(chat_posts(emulator)) == 4  # 1 + 2 retries on together, then cerebras
 
 
 def test_html_error_page_is_summarised_not_dumped(emulator, client):
@@ -247,7 +247,7 @@ def test_stream_cut_before_any_token_falls_back(emulator, client):
     emulator.set_fault("cut_after=0", model=MODEL, provider="together")
     events = list(client.stream_chat(MODEL, HELLO))
     assert text_of(events) == "one two three four five six"
-    assert [e.provider for e in events if isinstance(e, ProviderInfo)] == ["nebius"]
+    assert [e.provider for e in events if isinstance(e, ProviderInfo)] == ["cerebras"]
 
 
 def test_malformed_sse_raises_typed_error_without_duplicating_text(emulator, client):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,25 @@ from hf_router.testing import RouterEmulator
 COOKIE = "hfchat-SuperSecretCookie-0123456789abcdef"
 MODEL = "meta-llama/Llama-3.3-70B-Instruct"
 REASONER = "deepseek-ai/DeepSeek-R1-Distill-Qwen-32B"
+SERVER_MODELS = ["Qwen/Qwen2.5-72B-Instruct", MODEL]  # the 2024 emulator's first models
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 GIF = b"GIF89a" + b"\x00" * 16
+
+
+@pytest.fixture
+def emulator(router_emulator: RouterEmulator) -> RouterEmulator:
+    """The session emulator, reset, speaking chat-ui's 2024 generation (what these tests
+    describe; the current generation is tested in test_huggingchat_current.py)."""
+    router_emulator.reset()
+    router_emulator.configure_huggingchat("2024")
+    return router_emulator
+
+
+def search_answer(query: str) -> str:
+    """The emulator's web-search answer: it cites its three sources with markdown links."""
+    slug = "-".join(query.lower().split())
+    links = ", ".join(f"[{i}](https://source{i}.example.com/{slug})" for i in (1, 2, 3))
+    return f"According to 3 sources: {query} ({links})"
 
 
 def user(text: str) -> list[dict[str, str]]:
@@ -180,12 +198,15 @@ def test_three_turns_send_history_then_last_message_with_the_right_parent(client
     ids = [m["id"] for m in stored["messages"]]
     assert [m["from"] for m in stored["messages"]] == ["system", *["user", "assistant"] * 3]
     first, later, last = (r.json for r in asks(emulator))
+    generation = first.pop("generationId")  # a fresh uuid per message (chat-ui db3ee93b5)
+    assert str(uuid.UUID(generation)) == generation != later["generationId"]
     assert first == {
         "inputs": "System: Be brief.\nUser: Hello there\nAssistant:",
         "id": ids[0],
         "is_retry": False,
         "is_continue": False,
-        "web_search": False,
+        "selectedMcpServerNames": [],  # no web search: no MCP server (2026 servers)
+        "web_search": False,  # what 2024 servers read
         "tools": [],
     }
     assert (later["inputs"], later["id"]) == ("Second question", ids[2])
@@ -280,7 +301,7 @@ def test_web_search_sources_in_both_shapes(client, emulator, form):
     assert sources.sources == _expected_sources("python news")  # deduplicated with webSources
     assert items[-2] is sources and isinstance(items[-1], Finish)
     assert Status("Web search", "Searching the web python news") in items
-    assert text_of(items) == "According to 3 sources: python news"
+    assert text_of(items) == search_answer("python news")
 
 
 @pytest.mark.parametrize("form", ["sources_2023", "sources_2024"])
@@ -288,7 +309,7 @@ def test_search_result_with_scenario_forms(client, emulator, form):
     emulator.set_fault(form)
     result = client.search("rust release")
     assert isinstance(result, SearchResult)
-    assert result.answer == "According to 3 sources: rust release"
+    assert result.answer == search_answer("rust release")
     assert tuple(result.sources) == _expected_sources("rust release")
     assert result.title == "rust release" and result.conversation.turns == 1
     follow = client.search("and go", conversation=result.conversation)
@@ -341,10 +362,16 @@ def test_stream_without_final_answer_is_a_conversation_error(client, emulator):
     assert text_of(received) == "one two" and conv.turns == 0
 
 
-def test_garbage_lines_are_a_conversation_error(client, emulator):
+def test_garbage_lines_are_logged_and_skipped(client, emulator, caplog):
+    # Changed on purpose (issue #14): the seed logs a stray non-JSON line and goes on.
     emulator.set_fault("garbage_lines")
-    with pytest.raises(ConversationError, match="not JSON"):
-        list(client.ask(MODEL, user("hello")))
+    caplog.set_level(logging.WARNING, logger="hf_router")
+    items = list(client.ask(MODEL, user("hello world")))
+    assert text_of(items) == "hello world" and items[-1] == Finish("stop", model=MODEL)
+    assert any("not JSON (skipped)" in r.getMessage() for r in caplog.records)
+    emulator.set_fault("garbage_lines,no_final_answer")
+    with pytest.raises(ConversationError, match="without a final answer"):
+        list(client.ask(MODEL, user("hello again")))
 
 
 def test_status_error_is_a_provider_error_with_the_message(client, emulator):
@@ -398,7 +425,7 @@ async def test_async_turns_search_and_errors(aclient, emulator):
     items = [i async for i in aclient.aask(MODEL, user("first async"), conversation=conv)]
     assert items[0] is conv and text_of(items) == "first async"
     result = await aclient.asearch("async search", conversation=conv)
-    assert result.answer == "According to 3 sources: async search"
+    assert result.answer == search_answer("async search")
     assert len(result.sources) == 3 and conv.turns == 2
     assert asks(emulator)[-1].json["id"] == emulator.conversations[0]["messages"][-3]["id"]
     emulator.set_fault("no_final_answer")
@@ -423,13 +450,15 @@ def chat_env(emulator, monkeypatch):
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("HF_CHAT_COOKIE", COOKIE)
     HuggingChat._clients.clear()
+    monkeypatch.setattr(HuggingChat, "models", [])
     yield emulator
     HuggingChat._clients.clear()
 
 
 async def test_facade_yields_seed_items_and_continues(chat_env):
     assert HuggingChat.needs_auth and HuggingChat.working and HuggingChat.label == "HuggingChat"
-    assert HuggingChat.default_model in HuggingChat.get_models()
+    # the list comes from the server (GET /api/models), its default model first
+    assert HuggingChat.get_models()[: len(SERVER_MODELS)] == SERVER_MODELS
     assert HuggingChat.get_model("llama-3.3-70b") == MODEL
     items = [
         item
@@ -439,9 +468,7 @@ async def test_facade_yields_seed_items_and_continues(chat_env):
     ]
     conv = items[0]
     assert isinstance(conv, Conversation) and conv.model == MODEL
-    assert (
-        "".join(i for i in items if isinstance(i, str)) == "According to 3 sources: facade search"
-    )
+    assert "".join(i for i in items if isinstance(i, str)) == search_answer("facade search")
     assert any(isinstance(i, Sources) for i in items) and any(isinstance(i, Title) for i in items)
     assert isinstance(items[-1], Finish)
     again = [
@@ -465,13 +492,17 @@ async def test_facade_other_model_starts_a_new_conversation_and_image_tool(chat_
             REASONER, user("hi"), return_conversation=True
         )
     ]
+    first_id = first[0].conversation_id
     other = [
         i
         async for i in HuggingChat.create_async_generator(
             "flux", user("draw a boat"), conversation=first[0], return_conversation=True
         )
     ]
-    assert other[0].conversation_id != first[0].conversation_id and other[0].model == MODEL
+    # one Conversation holds several models, as the seed's models dict (issue #14)
+    assert other[0] is first[0] and other[0].model == SERVER_MODELS[0]
+    assert other[0].conversation_id != first_id
+    assert other[0].models[REASONER]["conversationId"] == first_id
     assert any(isinstance(i, MediaResult) for i in other)
     assert asks(chat_env)[-1].json["tools"] == ["000000000000000000000001"]
     assert isinstance(HuggingChat.create_conversation(MODEL), str)

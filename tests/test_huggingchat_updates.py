@@ -4,6 +4,7 @@ message-id readers, with no network."""
 from __future__ import annotations
 
 import json
+import logging
 import pickle
 from typing import Any
 
@@ -213,9 +214,17 @@ def test_update_without_type_carrying_a_message_is_a_server_error():
 
 
 @pytest.mark.parametrize("bad", ["not json at all", "{broken", "[1, 2]", "42"])
-def test_garbage_line_is_a_conversation_error_with_the_id(bad):
+def test_garbage_line_is_logged_and_skipped(bad, caplog):
+    # Changed on purpose (issue #14): like the seed, a stray non-JSON line is logged, skipped.
+    caplog.set_level(logging.WARNING, logger="hf_router")
+    events = parse(lines({"type": "stream", "token": "a"}, bad, FINAL))
+    assert events == [TextDelta("a"), Finish("stop", model="m/x")]
+    assert len(caplog.records) == 1 and "skipped" in caplog.records[0].getMessage()
+
+
+def test_garbage_without_final_answer_is_a_conversation_error_with_the_id():
     with pytest.raises(ConversationError) as info:
-        parse(lines({"type": "stream", "token": "a"}, bad, FINAL))
+        parse(lines({"type": "stream", "token": "a"}, "not json"))
     assert info.value.conversation_id == CID
     restored = pickle.loads(pickle.dumps(info.value))
     assert restored.conversation_id == CID and str(restored) == str(info.value)
@@ -240,22 +249,27 @@ def test_last_line_without_newline_still_counts():
     assert events[-1] == Finish("stop", model="m/x")
 
 
-def test_everything_after_final_answer_is_ignored():
+def test_reading_goes_past_final_answer_until_finished():
+    # Changed on purpose (issue #17): a title may come after finalAnswer (chat-ui 5.4), so the
+    # turn ends at `status: finished` (or the end of the body), not at finalAnswer.
     parser = UpdateParser(chat_url=CHAT, conversation_id=CID)
-    events = parser.feed(lines(FINAL, "garbage", {"type": "stream", "token": "late"}))
-    assert events[-1] == Finish("stop") and parser.done
+    events = parser.feed(lines(FINAL, " " * 4096 + json.dumps({"type": "title", "title": "Late"})))
+    assert events == [TextDelta("Hello world"), Title("Late")] and not parser.done
+    events = parser.feed(lines({"type": "status", "status": "finished"}, "x", {"type": "title"}))
+    assert events == [Finish("stop")] and parser.done and parser.title == "Late"
     assert parser.feed(b"more garbage\n") == []
     assert parser.close() == []
 
 
 def test_final_text_not_streamed_is_delivered_and_text_is_the_final_one():
     parser = UpdateParser(chat_url=CHAT, conversation_id=CID)
-    events = parser.feed(lines({"type": "stream", "token": "Hel"}, FINAL))
+    events = parser.feed(lines({"type": "stream", "token": "Hel"}, FINAL)) + parser.close()
     assert events == [TextDelta("Hel"), TextDelta("lo world"), Finish("stop")]
     assert parser.text == "Hello world"
     parser = UpdateParser(chat_url=CHAT, conversation_id=CID)
-    events = parser.feed(lines({"type": "stream", "token": "Other"}, FINAL))
+    events = parser.feed(lines({"type": "stream", "token": "Other"}, FINAL)) + parser.close()
     assert events == [TextDelta("Other"), Finish("stop")]
+    assert parser.text == "Hello world"  # the final answer is the answer
 
 
 def test_interrupted_final_answer():
@@ -349,3 +363,61 @@ def test_message_id_from_sveltekit_data():
     bad = json.loads(_devalue(["x"]))
     bad["nodes"][1]["data"][0]["messages"] = -1
     assert message_id_from_data(json.dumps(bad)) is None
+
+
+# -- inline <think> (chat-ui 2026 folds reasoning into the stream) ------------------------------
+THINK_TEXT = "<think>Why is é 🌍 round?</think>\n\nBecause <b> gravity."
+
+
+def _split_text(events: list[Event]) -> tuple[str, str]:
+    answer = "".join(e.text for e in events if isinstance(e, TextDelta))
+    reasoning = "".join(e.text for e in events if isinstance(e, ReasoningDelta))
+    return answer, reasoning
+
+
+def test_think_split_at_every_position_between_two_tokens():
+    final = {"type": "finalAnswer", "text": THINK_TEXT}
+    for cut in range(len(THINK_TEXT) + 1):
+        tokens = [t for t in (THINK_TEXT[:cut], THINK_TEXT[cut:]) if t]
+        body = lines(*({"type": "stream", "token": t.ljust(16, "\u0000")} for t in tokens), final)
+        parser = UpdateParser(chat_url=CHAT, conversation_id=CID)
+        events = parser.feed(body) + parser.close()
+        assert _split_text(events) == ("Because <b> gravity.", "Why is é 🌍 round?"), cut
+        assert parser.text == "Because <b> gravity."  # the final answer, <think> stripped
+
+
+def test_think_body_split_at_every_byte_gives_the_same_events():
+    tokens = ["<thi", "nk>Why is é", " 🌍 round?</", "think>\n\nBecause <b>", " gravity."]
+    body = lines(
+        *({"type": "stream", "token": t.ljust(16, "\u0000")} for t in tokens),
+        {"type": "finalAnswer", "text": THINK_TEXT},
+    )
+    body += b" " * 4096 + lines({"type": "status", "status": "finished"})
+    whole = parse(body)
+    assert _split_text(whole) == ("Because <b> gravity.", "Why is é 🌍 round?")
+    for cut in range(len(body) + 1):
+        assert parse(body, [cut]) == whole, cut
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(["<", ">", "/", "t", "h", "i", "n", "k", "a", " ", "é", "\n"]),
+        max_size=30,
+    ),
+    token_cuts=st.lists(st.integers(min_value=0, max_value=80), max_size=8),
+    byte_cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=8),
+)
+def test_any_tokenisation_and_chunking_of_a_think_stream(text, token_cuts, byte_cuts):
+    full = f"<think>{text}</think>answer {text}"
+    points = sorted({c % (len(full) + 1) for c in token_cuts})
+    tokens = [full[a:b] for a, b in zip([0, *points], [*points, len(full)], strict=False)]
+    updates = [{"type": "stream", "token": t} for t in tokens if t]
+    body = lines(*updates, {"type": "finalAnswer", "text": full})
+    whole = parse(body)
+    positions = sorted({c % (len(body) + 1) for c in byte_cuts})
+    sizes = [b - a for a, b in zip([0, *positions], positions, strict=False)]
+    assert parse(body, sizes) == whole
+    # the same answer and reasoning as the whole text split at once
+    one = parse(lines({"type": "stream", "token": full}, {"type": "finalAnswer", "text": full}))
+    assert _split_text(whole) == _split_text(one)

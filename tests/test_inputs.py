@@ -300,7 +300,7 @@ def test_assistant_tool_calls_without_content_key() -> None:
 
 def test_caller_messages_not_mutated() -> None:
     messages = [
-        {"role": "system", "content": None},
+        {"role": "system", "content": "Be brief."},
         {"role": "user", "content": [{"type": "text", "text": "look"}]},
         {
             "role": "assistant",
@@ -484,8 +484,8 @@ def test_extra_body_merged() -> None:
         ("required", "required"),
         ("get_weather", {"type": "function", "function": {"name": "get_weather"}}),
         (
-            {"type": "function", "function": {"name": "x"}},
-            {"type": "function", "function": {"name": "x"}},
+            {"type": "function", "function": {"name": "get_weather"}},
+            {"type": "function", "function": {"name": "get_weather"}},
         ),
     ],
 )

@@ -76,5 +76,5 @@ def test_fallback_from_a_402_provider_is_in_the_final_message(emulator):
     state = make_agent(emulator).invoke({"messages": [HumanMessage("add 3 and 4")]})
     final = check_loop(state["messages"])
     meta = final.response_metadata
-    assert meta["provider"] == "nebius"
+    assert meta["provider"] == "cerebras"
     assert [(f["provider"], f["status_code"]) for f in meta["fallbacks"]] == [("together", 402)]

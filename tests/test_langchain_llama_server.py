@@ -35,6 +35,7 @@ def make(base_url: str, **kwargs: Any) -> ChatHFRouter:
         "seed": 1,
         "max_tokens": 16,
         "timeout": 60,
+        "stream_whole_answers": False,  # this server's streams carry no usage (quirk 1)
         **kwargs,
     }
     return ChatHFRouter(**params)

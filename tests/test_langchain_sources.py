@@ -23,7 +23,18 @@ from langchain_hf_router import (
     get_sources_callback,
 )
 
-COOKIE = "lcCookieSecret0123456789"
+COOKIE = "hf-chat=lcCookieSecret0123456789; token=lcTokenSecret0123456789"
+
+
+@pytest.fixture(params=["2024", "2026"])
+def emulator(request: pytest.FixtureRequest, router_emulator: RouterEmulator) -> RouterEmulator:
+    """The session emulator, reset, speaking each chat-ui generation in turn: the retriever
+    works unchanged on both (2024 ``webSearch`` sources, 2026 MCP tool results)."""
+    router_emulator.reset()
+    router_emulator.configure_huggingchat(request.param)
+    return router_emulator
+
+
 QUERY = "what is the tallest mountain"
 
 
@@ -229,11 +240,12 @@ def test_cookie_from_env_and_header_form(emulator, monkeypatch):
     retriever = HuggingChatSearchRetriever(base_url=emulator.url + "/chat", k=1)
     assert retriever.cookie is not None
     assert len(retriever.invoke(QUERY)) == 1
-    assert {r.headers.get("cookie") for r in emulator.requests} == {"hf-chat=***"}
+    assert {r.headers.get("cookie") for r in emulator.requests} == {"hf-chat=***; token=***"}
     emulator.clear_requests()
-    header = make_retriever(emulator, cookie=f"hf-chat={COOKIE}; theme=dark", k=1)
+    header = make_retriever(emulator, cookie=f"{COOKIE}; theme=dark", k=1)
     assert len(header.invoke(QUERY)) == 1
-    assert {r.headers.get("cookie") for r in emulator.requests} == {"hf-chat=***; theme=dark"}
+    sent = {r.headers.get("cookie") for r in emulator.requests}
+    assert sent == {"hf-chat=***; token=***; theme=dark"}
 
 
 @pytest.mark.filterwarnings("ignore:The function `loads` is in beta")
@@ -257,3 +269,17 @@ def test_cookie_never_in_repr_or_dumps(emulator, caplog):
         assert COOKIE not in text
     assert retriever.cookie is not None
     assert retriever.cookie.get_secret_value() == COOKIE
+
+
+def test_both_generations_give_the_same_documents(router_emulator):
+    """2024 ``webSearch`` sources and 2026 MCP tool results (Exa's text) become the same
+    ``Document``s: url, title, hostname, snippet and the answer."""
+    found = {}
+    for generation in ("2024", "2026"):
+        router_emulator.reset()
+        router_emulator.configure_huggingchat(generation)
+        found[generation] = make_retriever(router_emulator, k=10).invoke(QUERY)
+    router_emulator.reset()
+    assert len(found["2026"]) == 3
+    assert found["2024"] == found["2026"]
+    assert found["2026"][0].page_content == f"Source 1: {QUERY}\n\nSnippet 1 about {QUERY}."

@@ -40,6 +40,7 @@ async def _router(base_url: str) -> AsyncIterator[HFRouter]:
         seed=1,
         timeout=60,
         context_window=2048,
+        stream_whole_answers=False,  # this server's streams carry no usage (quirk 1)
     )
     yield router
     router.close()

@@ -89,7 +89,7 @@ def test_both_bases_and_pydantic_fields() -> None:
 def test_metadata_context_window_smallest_live_provider(emulator: Any) -> None:
     providers = [
         {"provider": "together", "context_length": 8192},
-        {"provider": "nebius", "context_length": 4096},
+        {"provider": "cerebras", "context_length": 4096},
         {"provider": "novita", "status": "staging", "context_length": 1024},
     ]
     emulator.add_model("org/ctx-model", providers=providers)
@@ -131,7 +131,9 @@ def test_chat_details_in_additional_kwargs(llm: HFRouter, emulator: Any) -> None
     assert extra["total_tokens"] == extra["prompt_tokens"] + 3
     assert response.raw["usage"]["completion_tokens"] == 3
     body = chats(emulator)[-1]
-    assert body["stream"] is False
+    assert body["stream"] is True  # a whole answer is streamed under the hood, then aggregated
+    assert body["stream_options"] == {"include_usage": True}
+    assert body["max_tokens"] == 64  # the fixture's cap
     assert body["messages"] == [{"role": "user", "content": "Hello from LlamaIndex"}]
     assert emulator.requests[-1].headers["authorization"] == "Bearer hf_***"
 
@@ -269,7 +271,7 @@ def test_fallback_from_402_visible_in_response_and_events(
     emulator.set_fault("402", model=MODEL, provider="together")
     response = llm.chat(user("fallback please"))
     assert response.message.content == "fallback please"
-    assert response.additional_kwargs["provider"] == "nebius"
+    assert response.additional_kwargs["provider"] == "cerebras"
     assert response.additional_kwargs["attempt"] == 2
     [fallback] = response.additional_kwargs["fallbacks"]
     assert (fallback["provider"], fallback["status_code"]) == ("together", 402)
@@ -277,8 +279,8 @@ def test_fallback_from_402_visible_in_response_and_events(
     events = [e for e in collector.events if isinstance(e, FallbackEvent)]
     assert [(e.provider, e.status_code, e.attempt) for e in events] == [("together", 402, 1)]
     chunks = list(llm.stream_chat(user("stream fallback")))
-    assert chunks[-1].additional_kwargs["provider"] == "nebius"
-    assert chunks[0].additional_kwargs["provider"] == "nebius"
+    assert chunks[-1].additional_kwargs["provider"] == "cerebras"
+    assert chunks[0].additional_kwargs["provider"] == "cerebras"
 
 
 async def test_long_history_trimmed_visible_in_response_and_events(

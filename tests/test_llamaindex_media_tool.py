@@ -184,8 +184,8 @@ def test_the_configured_provider_is_pinned(emulator: Any, tmp_path: Path) -> Non
     try:
         output = _tools(spec)["generate_image"].call(prompt="a kite")
         assert [r.provider for r in output.raw_output.results] == ["together"]
-        pinned = _tools(spec)["generate_image"].call(prompt="a kite", model=f"{IMAGE_MODEL}:nebius")
-        assert [r.provider for r in pinned.raw_output.results] == ["nebius"]
+        pinned = _tools(spec)["generate_image"].call(prompt="a kite", model=f"{IMAGE_MODEL}:nscale")
+        assert [r.provider for r in pinned.raw_output.results] == ["nscale"]
     finally:
         spec.close()
 

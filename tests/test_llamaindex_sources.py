@@ -15,11 +15,21 @@ from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import MetadataMode, NodeWithScore, TextNode
 
 from hf_router.errors import MissingAuthError
+from hf_router.testing import RouterEmulator
 from llama_index_hf_router import HuggingChatRetriever, SourcesEvent
 
-COOKIE = "emu-session-cookie-0123456789"
+COOKIE = "hf-chat=emu-session-cookie-0123456789; token=emu-token-0123456789"
 QUERY = "python release schedule"
 MODEL = "meta-llama/Llama-3.3-70B-Instruct"
+
+
+@pytest.fixture(params=["2024", "2026"])
+def emulator(request: pytest.FixtureRequest, router_emulator: RouterEmulator) -> RouterEmulator:
+    """The session emulator, reset, speaking each chat-ui generation in turn: the retriever
+    works unchanged on both (2024 ``webSearch`` sources, 2026 MCP tool results)."""
+    router_emulator.reset()
+    router_emulator.configure_huggingchat(request.param)
+    return router_emulator
 
 
 def _url(i: int) -> str:
@@ -45,6 +55,12 @@ def collector() -> Iterator[EventCollector]:
         yield handler
 
 
+def _answer() -> str:
+    """The emulator's answer (both generations): it cites the sources with markdown links."""
+    links = ", ".join(f"[{i}]({_url(i)})" for i in (1, 2, 3))
+    return f"According to 3 sources: {QUERY} ({links})"
+
+
 def _check_nodes(nodes: list[NodeWithScore], count: int = 3) -> None:
     assert len(nodes) == count
     for rank, item in enumerate(nodes):
@@ -56,7 +72,7 @@ def _check_nodes(nodes: list[NodeWithScore], count: int = 3) -> None:
             "url": _url(i),
             "title": f"Source {i}: {QUERY}",
             "hostname": f"source{i}.example.com",
-            "answer": f"According to 3 sources: {QUERY}",
+            "answer": _answer(),
         }
         assert item.node.node_id == str(uuid.uuid5(uuid.NAMESPACE_URL, _url(i)))
         assert item.score == pytest.approx(1.0 / i)
@@ -158,7 +174,7 @@ def test_sources_event_is_dispatched(
     assert event.class_name() == "SourcesEvent"
     assert event.model_dump()["class_name"] == "SourcesEvent"
     assert event.query == QUERY
-    assert event.answer == f"According to 3 sources: {QUERY}"
+    assert event.answer == _answer()
     assert event.urls == [_url(1), _url(2), _url(3)]  # every source, not only the first k
     assert event.sources[0] == {
         "url": _url(1),
@@ -217,3 +233,18 @@ def test_cookie_never_in_reprs(retriever: HuggingChatRetriever, collector: _Coll
     texts += [e.model_dump_json() for e in collector.events]
     assert "HuggingChatRetriever(model=None, k=4)" in texts[0]
     assert not [t for t in texts if COOKIE in t]
+
+
+def test_both_generations_give_the_same_nodes(router_emulator: RouterEmulator) -> None:
+    found = {}
+    for generation in ("2024", "2026"):
+        router_emulator.reset()
+        router_emulator.configure_huggingchat(generation)
+        retriever = HuggingChatRetriever(cookie=COOKIE, base_url=f"{router_emulator.url}/chat")
+        found[generation] = retriever.retrieve(QUERY)
+        retriever.close()
+    router_emulator.reset()
+    _check_nodes(found["2026"])
+    assert [(n.node.text, n.node.metadata, n.score) for n in found["2024"]] == [
+        (n.node.text, n.node.metadata, n.score) for n in found["2026"]
+    ]

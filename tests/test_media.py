@@ -46,7 +46,7 @@ from hf_router.testing import RouterEmulator
 TOKEN = "hf_media_secret_token_123456"
 IMAGE_MODEL = "black-forest-labs/FLUX.1-dev"  # built into the emulator
 VIDEO_MODEL = "Wan-AI/Wan2.1-T2V-14B"
-IMAGE_PROVIDERS = ["fal-ai", "replicate", "together", "nebius", "hf-inference", "nscale", "wavespeed"]  # fmt: skip
+IMAGE_PROVIDERS = ["fal-ai", "replicate", "together", "hf-inference", "nscale", "wavespeed"]
 VIDEO_PROVIDERS = ["fal-ai", "replicate", "novita", "wavespeed", "together"]
 MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "video/mp4": b"ftyp"}
 
@@ -135,7 +135,7 @@ def test_wire_format_follows_the_contract(emulator, client):
         "num_inference_steps": 20, "negative_prompt": "rain",
     }  # fmt: skip
     novita = posts["/novita/v3/async/wan-t2v"].json
-    assert novita == {"prompt": "v2", "width": 1344, "height": 768, "steps": 20}
+    assert novita == {"prompt": "v2", "width": 832, "height": 480, "steps": 20}  # 480p 16:9
     hf = posts[f"/hf-inference/models/{IMAGE_MODEL}"].json
     assert hf == {"inputs": "i1", "parameters": {"width": 512, "height": 256, "seed": 3}}
     for request in emulator.requests:
@@ -149,7 +149,7 @@ def test_bill_to_and_custom_headers(emulator, tmp_path):
         bill_to="acme-org", headers={"X-Trace": "1"},
     ) as c:  # fmt: skip
         assert c.base_url == emulator.url  # the trailing /v1 is dropped
-        c.generate_image(f"{IMAGE_MODEL}:nebius", "billed")
+        c.generate_image(f"{IMAGE_MODEL}:nscale", "billed")
     [post] = [r for r in emulator.requests if r.method == "POST"]
     assert post.headers["x-hf-bill-to"] == "acme-org" and post.headers["x-trace"] == "1"
 
@@ -222,20 +222,20 @@ async def test_skip_provider_on_400_401_402(emulator, client, tmp_path, caplog, 
 
 
 async def test_every_provider_out_of_credits(emulator, client):
-    model = media_model(emulator, "acme/broke", ["together", "nebius"], "text-to-image")
+    model = media_model(emulator, "acme/broke", ["together", "nscale"], "text-to-image")
     emulator.set_fault("402", model=model)
     with pytest.raises(AllProvidersFailedError) as info:
         await client.agenerate_image(model, "fox")
-    assert [a.provider for a in info.value.attempts] == ["together", "nebius"]
+    assert [a.provider for a in info.value.attempts] == ["together", "nscale"]
     assert all(isinstance(a.error, PaymentRequiredError) for a in info.value.attempts)
     assert TOKEN not in str(info.value)
 
 
 async def test_single_provider_raises_its_own_error(emulator, client):
-    emulator.set_fault("402", model=IMAGE_MODEL, provider="nebius")
+    emulator.set_fault("402", model=IMAGE_MODEL, provider="nscale")
     with pytest.raises(PaymentRequiredError) as info:
-        await client.agenerate_image(f"{IMAGE_MODEL}:nebius", "fox")
-    assert info.value.provider == "nebius"
+        await client.agenerate_image(f"{IMAGE_MODEL}:nscale", "fox")
+    assert info.value.provider == "nscale"
 
 
 async def test_404_is_model_not_supported_without_fallback(emulator, client):
@@ -263,18 +263,18 @@ async def test_wrong_task_is_model_not_supported(emulator, client, tmp_path):
 
 async def test_submit_and_poll_retry_on_5xx(emulator, tmp_path):
     fast = RetryPolicy(max_retries=2, initial_backoff=0.01, max_backoff=0.02, jitter=0.0)
-    emulator.set_fault("500", model=IMAGE_MODEL, provider="nebius", times=1)
+    emulator.set_fault("500", model=IMAGE_MODEL, provider="nscale", times=1)
     async with MediaClient(
         TOKEN, base_url=emulator.url, hub_url=emulator.hub_url, output_dir=tmp_path,
         retry_policy=fast,
     ) as c:  # fmt: skip
-        [result] = await c.agenerate_image(f"{IMAGE_MODEL}:nebius", "retried")
-        assert result.provider == "nebius"
+        [result] = await c.agenerate_image(f"{IMAGE_MODEL}:nscale", "retried")
+        assert result.provider == "nscale"
         assert len([r for r in emulator.requests if r.method == "POST"]) == 2
-        emulator.set_fault("502", model=IMAGE_MODEL, provider="nebius")
+        emulator.set_fault("502", model=IMAGE_MODEL, provider="nscale")
         with pytest.raises(ProviderError) as info:  # after the retries: not a provider to skip
-            await c.agenerate_image(f"{IMAGE_MODEL}:nebius", "still down")
-        assert info.value.status_code == 502 and info.value.provider == "nebius"
+            await c.agenerate_image(f"{IMAGE_MODEL}:nscale", "still down")
+        assert info.value.status_code == 502 and info.value.provider == "nscale"
 
 
 # -- job faults --------------------------------------------------------------------------------
@@ -305,7 +305,7 @@ async def test_job_failed_polled(emulator, client, provider):
     assert info.value.job_id == job["id"] and info.value.provider == provider
 
 
-@pytest.mark.parametrize("provider", ["hf-inference", "nebius", "fal-ai"])
+@pytest.mark.parametrize("provider", ["hf-inference", "nscale", "fal-ai"])
 async def test_job_failed_synchronous(emulator, client, provider):
     emulator.set_fault("job_failed", model=IMAGE_MODEL, provider=provider)
     with pytest.raises(APIStatusError, match="Generation failed") as info:
@@ -434,9 +434,9 @@ def test_sync_twins(emulator, client, tmp_path):
 
 
 async def test_sync_twin_inside_a_running_loop(client):
-    results = await asyncio.to_thread(client.generate_image, f"{IMAGE_MODEL}:nebius", "threaded")
+    results = await asyncio.to_thread(client.generate_image, f"{IMAGE_MODEL}:nscale", "threaded")
     assert len(results) == 1
-    assert len(client.generate_image(f"{IMAGE_MODEL}:nebius", "blocking but works")) == 1
+    assert len(client.generate_image(f"{IMAGE_MODEL}:nscale", "blocking but works")) == 1
 
 
 def test_breaking_out_of_the_sync_stream_cancels(emulator, client, tmp_path):
@@ -464,9 +464,9 @@ async def test_breaking_out_of_the_async_stream_cancels(emulator, client):
 
 
 def test_close_and_reopen(client):
-    assert len(client.generate_image(f"{IMAGE_MODEL}:nebius", "before")) == 1
+    assert len(client.generate_image(f"{IMAGE_MODEL}:nscale", "before")) == 1
     client.close()
-    assert len(client.generate_image(f"{IMAGE_MODEL}:nebius", "after")) == 1
+    assert len(client.generate_image(f"{IMAGE_MODEL}:nscale", "after")) == 1
 
 
 def test_token_never_shown(client, tmp_path):
@@ -501,7 +501,8 @@ async def test_facade_generates_by_mapping_task(facade, tmp_path):
                 {"role": "user", "content": [{"type": "text", "text": "a cat"}]}]  # fmt: skip
     events = [e async for e in facade.create_async_generator(VIDEO_MODEL, messages, output_dir=tmp_path)]  # fmt: skip
     [result] = [e for e in events if isinstance(e, MediaResult)]
-    assert (result.kind, result.prompt, result.provider) == ("video", "a cat", "fal-ai")
+    # the seed's order: replicate (2nd in the mapping) before fal-ai (1st)
+    assert (result.kind, result.prompt, result.provider) == ("video", "a cat", "replicate")
     assert isinstance(events[0], Status) and any(isinstance(e, ProviderInfo) for e in events)
     events = [
         e

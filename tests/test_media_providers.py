@@ -35,6 +35,7 @@ from hf_router.media._download import (
 from hf_router.media.providers import PROVIDERS, MediaProvider, get_provider
 from hf_router.media.providers._base import (
     ASPECT_RATIOS,
+    LoraAdapter,
     MediaBytes,
     MediaTask,
     MediaURL,
@@ -43,6 +44,7 @@ from hf_router.media.providers._base import (
     decode_base64,
     path_id,
     size_for,
+    video_size,
 )
 
 ROUTER = "https://router.huggingface.co"
@@ -112,13 +114,14 @@ def test_task_defaults() -> None:
     img, vid = image(), video()
     assert (img.width, img.height, img.aspect_ratio) == (1024, 1024, "1:1")
     assert img.num_inference_steps is None
-    assert (vid.width, vid.height, vid.aspect_ratio) == (1344, 768, "16:9")
+    assert (vid.width, vid.height, vid.aspect_ratio) == (832, 480, "16:9")  # 480p 16:9
     assert (vid.num_inference_steps, vid.resolution) == (20, "480p")
     assert image(aspect_ratio="16:9").width == 1344
     assert image(width=512, height=256).width == 512
     assert image(width=512, aspect_ratio="16:9").height == 288  # 512 * 9/16, multiple of 16
     assert image(height=512).width == 512
     assert video(resolution="720p").resolution == "720p"
+    assert (video(resolution="720p").width, video(resolution="720p").height) == (1280, 720)
 
 
 @pytest.mark.parametrize(
@@ -151,19 +154,22 @@ def test_task_validation(kwargs: dict[str, object], match: str) -> None:
 # -- registry ----------------------------------------------------------------------------------
 def test_registry() -> None:
     assert set(PROVIDERS) == {
-        "hf-inference", "fal-ai", "replicate", "together", "nebius", "nscale", "novita", "wavespeed",
+        "hf-inference", "fal-ai", "replicate", "together", "nscale", "novita", "wavespeed",
     }  # fmt: skip
+    assert "nebius" not in PROVIDERS  # the router stopped routing it on 2026-07-01
     for name, provider in PROVIDERS.items():
         assert isinstance(provider, MediaProvider)
         assert provider.name == name
         assert provider.kinds <= {"image", "video"}
     assert get_provider("fal-ai") is PROVIDERS["fal-ai"]
-    with pytest.raises(InvalidInputError, match="fal-ai, hf-inference, nebius"):
+    with pytest.raises(InvalidInputError, match="fal-ai, hf-inference, novita"):
         get_provider("openai")
+    with pytest.raises(InvalidInputError, match="not a media provider"):
+        get_provider("nebius")
 
 
 def test_kinds() -> None:
-    video_only, image_only = {"novita"}, {"hf-inference", "nebius", "nscale"}
+    video_only, image_only = {"novita"}, {"hf-inference", "nscale"}
     for name, provider in PROVIDERS.items():
         assert provider.supports("video") == (name not in image_only)
         assert provider.supports("image") == (name not in video_only)
@@ -208,9 +214,10 @@ def test_fal_image() -> None:
     spec = p.submit(image(aspect_ratio="16:9", seed=1), "fal-ai/flux/dev")
     assert (spec.method, spec.path) == ("POST", "/fal-ai/fal-ai/flux/dev")
     assert spec.json == {
-        "prompt": "a red fox", "image_size": {"width": 1344, "height": 768}, "seed": 1,
-        "num_images": 1,
-    }  # fmt: skip
+        "prompt": "a red fox",
+        "image_size": {"width": 1344, "height": 768},
+        "seed": 1,
+    }  # fmt: skip  (no num_images: neither official client sends it)
     body = {"images": [{"url": "https://v3.fal.media/x.png", "width": 64, "height": 36}]}
     assert p.parse(body) == MediaURL("https://v3.fal.media/x.png", 64, 36)
 
@@ -245,6 +252,9 @@ def test_fal_video_queue() -> None:
     assert p.poll_result({"video": {"url": "https://v3.fal.media/v.mp4"}}, fetch) == MediaURL(
         "https://v3.fal.media/v.mp4"
     )
+    # the official clients poll until COMPLETED: another status without an error waits
+    other = p.poll_result({"status": "SOMETHING_NEW"}, job)
+    assert isinstance(other, Pending) and other.poll == job.poll and other.wait
     with pytest.raises(GenerationFailedError) as info:
         p.poll_result({"status": "ERROR", "error": "nsfw"}, job)
     assert (
@@ -311,8 +321,10 @@ def test_together_image() -> None:
     assert spec.path == "/together/v1/images/generations"
     assert spec.json == {
         "prompt": "a red fox", "model": "black-forest-labs/FLUX.1-dev", "width": 1024,
-        "height": 1024, "response_format": "base64", "n": 1,
+        "height": 1024, "response_format": "base64",
     }  # fmt: skip
+    steps = p.submit(image(extra={"num_inference_steps": 4}), "m").json  # together says steps
+    assert steps["steps"] == 4 and "num_inference_steps" not in steps
     out = p.parse({"data": [{"b64_json": base64.b64encode(PNG).decode()}]})
     assert out == MediaBytes(PNG)
     with pytest.raises(MalformedResponseError):
@@ -324,28 +336,40 @@ def test_together_video() -> None:
     spec = p.submit(video(seed=9), "Wan-AI/Wan2.1-T2V-14B")
     assert spec.path == "/together/v2/videos"
     assert spec.json == {
-        "model": "Wan-AI/Wan2.1-T2V-14B", "prompt": "waves at dusk", "width": 1344,
-        "height": 768, "seed": 9, "steps": 20,
+        "model": "Wan-AI/Wan2.1-T2V-14B", "prompt": "waves at dusk", "width": 832,
+        "height": 480, "seed": 9, "steps": 20,
     }  # fmt: skip
+    hd = p.submit(video(resolution="720p", aspect_ratio="9:16"), "m").json
+    assert (hd["width"], hd["height"]) == (720, 1280)
     job = p.parse({"id": "v1", "status": "queued"})
     assert isinstance(job, Pending) and job.poll == RequestSpec("GET", "/together/v2/videos/v1")
     assert isinstance(p.poll_result({"id": "v1", "status": "in_progress"}, job), Pending)
     done = {"id": "v1", "status": "completed", "outputs": {"video_url": "https://t.ai/v.mp4"}}
     assert p.poll_result(done, job) == MediaURL("https://t.ai/v.mp4")
-    with pytest.raises(GenerationFailedError):
-        p.poll_result({"id": "v1", "status": "failed", "error": "boom"}, job)
+    # a missing status is still pending (both official clients), polled at the job's id
+    blank = p.poll_result({"id": "v1"}, job)
+    assert isinstance(blank, Pending) and blank.poll == job.poll
+    assert isinstance(p.poll_result({}, job), Pending)
+    # the failure message is error.message, not the dict's repr
+    with pytest.raises(GenerationFailedError) as info:
+        p.poll_result({"id": "v1", "status": "failed", "error": {"message": "boom"}}, job)
+    assert str(info.value).split(". ")[0].endswith("failed: boom") and "{" not in str(info.value)
+    with pytest.raises(GenerationFailedError, match="Unknown error"):
+        p.poll_result({"id": "v1", "status": "failed"}, job)
 
 
-# -- nebius / nscale ---------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["nebius", "nscale"])
-def test_openai_images_providers(name: str) -> None:
-    p = get_provider(name)
-    spec = p.submit(image(width=512, height=512), "stability-ai/sdxl")
-    assert spec.path == f"/{name}/v1/images/generations"
+# -- nscale ------------------------------------------------------------------------------------
+def test_nscale() -> None:
+    p = get_provider("nscale")
+    task = image(width=512, height=768, extra={"num_inference_steps": 8, "cfg_scale": 3})
+    spec = p.submit(task, "stability-ai/sdxl")
+    assert spec.path == "/nscale/v1/images/generations"
     assert spec.json == {
-        "prompt": "a red fox", "model": "stability-ai/sdxl", "width": 512, "height": 512,
+        "prompt": "a red fox",
+        "model": "stability-ai/sdxl",
+        "size": "512x768",
         "response_format": "b64_json",
-    }  # fmt: skip
+    }  # fmt: skip  (huggingface_hub nscale.py: size "WxH", no steps, no cfg_scale)
     data_uri = "data:image/png;base64," + base64.b64encode(PNG).decode()
     assert p.parse({"data": [{"b64_json": data_uri}]}) == MediaBytes(PNG, "image/png")
     with pytest.raises(MalformedResponseError):
@@ -357,13 +381,19 @@ def test_novita() -> None:
     p = get_provider("novita")
     spec = p.submit(video(), "wan-t2v")
     assert spec.path == "/novita/v3/async/wan-t2v"
-    assert spec.json == {"prompt": "waves at dusk", "width": 1344, "height": 768, "steps": 20}
+    assert spec.json == {"prompt": "waves at dusk", "width": 832, "height": 480, "steps": 20}
+    # answered at once (huggingface_hub's /v3/hf shape): the video, no polling
+    assert p.parse({"video": {"video_url": "https://n.ai/s.mp4"}}) == MediaURL("https://n.ai/s.mp4")
+    with pytest.raises(MalformedResponseError):
+        p.parse({"video": {"video_url": None}})
     assert "aspect_ratio" not in spec.json and "resolution" not in spec.json
     job = p.parse({"task_id": "t&1"})
     assert isinstance(job, Pending)
     assert job.poll == RequestSpec("GET", "/novita/v3/async/task-result?task_id=t%261")
     queued = {"task": {"task_id": "t&1", "status": "TASK_STATUS_PROCESSING"}, "videos": []}
     assert isinstance(p.poll_result(queued, job), Pending)
+    other = {"task": {"status": "TASK_STATUS_SOMETHING_NEW"}, "videos": []}  # js: keep polling
+    assert p.poll_result(other, job) == Pending("t&1", job.poll, "TASK_STATUS_SOMETHING_NEW")
     done = {
         "task": {"task_id": "t&1", "status": "TASK_STATUS_SUCCEED"},
         "videos": [{"video_url": "https://n.ai/v.mp4"}],
@@ -391,6 +421,16 @@ def test_wavespeed() -> None:
     job = p.parse({"code": 200, "data": {"id": "w1", "status": "created"}})
     assert isinstance(job, Pending)
     assert job.poll == RequestSpec("GET", "/wavespeed/api/v3/predictions/w1/result")
+    # the poll path is the path of data.urls.get (both official clients)
+    urls = {"get": "https://api.wavespeed.ai/api/v3/predictions/w1/result?v=2"}
+    told = p.parse({"code": 200, "data": {"id": "w1", "status": "created", "urls": urls}})
+    assert told.poll == RequestSpec("GET", "/wavespeed/api/v3/predictions/w1/result")
+    moved = {"get": "https://api.wavespeed.ai/api/v4/jobs/w1"}
+    other = p.parse({"code": 200, "data": {"id": "w1", "status": "created", "urls": moved}})
+    assert other.poll == RequestSpec("GET", "/wavespeed/api/v4/jobs/w1")
+    with pytest.raises(MalformedResponseError):
+        bad = {"get": "https://api.wavespeed.ai/../../admin"}
+        p.parse({"code": 200, "data": {"id": "w1", "status": "created", "urls": bad}})
     assert isinstance(p.poll_result({"data": {"id": "w1", "status": "processing"}}, job), Pending)
     done = {"data": {"id": "w1", "status": "completed", "outputs": ["https://w.ai/o.mp4"]}}
     assert p.poll_result(done, job) == MediaURL("https://w.ai/o.mp4")
@@ -407,6 +447,83 @@ def test_extra_data_wins_for_every_provider() -> None:
             body = provider.submit(task, "org/model").json
             payload = body.get("input") or body.get("parameters") or body
             assert payload["seed"] == 42 and payload["custom"] is True, provider.name
+
+
+# -- video sizes -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("resolution", "ratio", "size"),
+    [
+        ("480p", "16:9", (832, 480)),
+        ("720p", "16:9", (1280, 720)),
+        ("480p", "9:16", (480, 832)),
+        ("720P", "9:16", (720, 1280)),
+        ("1080p", "16:9", (1920, 1080)),
+        ("480p", None, (832, 480)),
+        (None, None, (832, 480)),
+    ],
+)
+def test_video_size_table(resolution: str | None, ratio: str | None, size: tuple[int, int]) -> None:
+    assert video_size(resolution, ratio) == size
+
+
+def test_video_size_other_ratios_keep_the_frame_area() -> None:
+    w, h = video_size("720p", "4:3")
+    assert w % 16 == 0 and h % 16 == 0 and abs(w / h - 4 / 3) < 0.03
+    assert abs(w * h - 1280 * 720) / (1280 * 720) < 0.03
+    assert video_size("580p", "16:9")[1] in (576, 592)
+    for bad in ("hd", "480", "99999p", "p"):
+        with pytest.raises(InvalidInputError, match="resolution"):
+            video_size(bad, "16:9")
+    with pytest.raises(InvalidInputError, match="resolution"):
+        MediaTask.build("video", "x", resolution="hd")
+
+
+# -- LoRA adapters ------------------------------------------------------------------------------
+LORA = LoraAdapter("alvdansen/frosting_lane_flux", "flux_dev_frostinglane_araminta_k.safetensors")
+LORA_URL = (
+    "https://huggingface.co/alvdansen/frosting_lane_flux/resolve/main/"
+    "flux_dev_frostinglane_araminta_k.safetensors"
+)
+
+
+def test_lora_from_the_mapping() -> None:
+    entry = {"adapter": "lora", "adapterWeightsPath": "w.safetensors"}
+    found = LoraAdapter.from_mapping("org/lora", entry, "http://127.0.0.1:9")
+    assert found == LoraAdapter("org/lora", "w.safetensors", "http://127.0.0.1:9")
+    assert found.weights_url == "http://127.0.0.1:9/org/lora/resolve/main/w.safetensors"
+    assert LoraAdapter.from_mapping("org/m", {}, "https://huggingface.co") is None
+    assert LoraAdapter.from_mapping("org/m", {"adapter": "lora"}, "h") is None
+    assert LoraAdapter.from_mapping("org/m", {"adapter": "other", "adapterWeightsPath": "w"}, "h") is None  # fmt: skip
+    assert LoraAdapter("org/m", "dir/a b.safetensors").weights_url.endswith(
+        "/dir/a%20b.safetensors"
+    )
+    for bad in ("../../x", "a//b", ""):
+        with pytest.raises(MalformedResponseError):
+            _ = LoraAdapter("org/m", bad).weights_url
+
+
+def test_lora_fal_image_and_video() -> None:
+    p = get_provider("fal-ai")
+    flux = p.submit(image(), "fal-ai/flux-lora", LORA).json
+    assert flux["loras"] == [{"path": LORA_URL, "scale": 1}] and "model_name" not in flux
+    sd = p.submit(image(), "fal-ai/lora", LORA).json
+    assert sd["loras"] == [{"path": LORA_URL, "scale": 1}]
+    assert sd["model_name"] == "stabilityai/stable-diffusion-xl-base-1.0"
+    vid = p.submit(video(), "fal-ai/wan-lora", LORA).json
+    assert vid["loras"] == [{"path": LORA_URL, "scale": 1}] and "model_name" not in vid
+    assert "loras" not in p.submit(image(), "fal-ai/lora").json  # no adapter, no loras
+
+
+def test_lora_replicate_and_wavespeed() -> None:
+    rep = get_provider("replicate")
+    body = rep.submit(image(), "org/flux-lora", LORA).json
+    assert body["input"]["lora_weights"] == "https://huggingface.co/alvdansen/frosting_lane_flux"
+    assert "lora_weights" not in rep.submit(video(), "org/wan", LORA).json["input"]  # image only
+    wave = get_provider("wavespeed").submit(image(), "wavespeed-ai/flux-dev-lora", LORA).json
+    assert wave["loras"] == [{"path": "alvdansen/frosting_lane_flux", "scale": 1}]
+    for name in ("together", "nscale", "hf-inference"):  # no LoRA field in either official client
+        body = get_provider(name).submit(image(), "org/m", LORA).json
+        assert "lora" not in str(body), name
 
 
 # -- downloads: names, URLs, base64, size cap --------------------------------------------------

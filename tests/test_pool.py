@@ -4,6 +4,7 @@ cancelled request gives its slot back, and an environment proxy keeps httpx's ow
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import httpx
@@ -24,7 +25,7 @@ async def test_slots_come_back_after_answers_errors_and_cancels(emulator: Any) -
     emulator.add_model("pool/cut", providers=["together"])
     emulator.set_fault("cut_after=3", model="pool/cut")
     emulator.add_model("pool/slow", providers=["together"])
-    emulator.set_fault("slow_first_token=30", model="pool/slow")
+    emulator.set_fault("slow_first_token=5", model="pool/slow")
     client = RouterClient(
         "hf_pool_token",
         base_url=emulator.base_url,
@@ -36,11 +37,12 @@ async def test_slots_come_back_after_answers_errors_and_cancels(emulator: Any) -
 
     async def stream_some(model: str, stop_after: int | None) -> None:
         seen = 0
-        async for event in client.astream_chat(model, messages):
-            if isinstance(event, TextDelta):
-                seen += 1
-                if stop_after is not None and seen >= stop_after:
-                    break  # the caller walks away mid-stream
+        async with contextlib.aclosing(client.astream_chat(model, messages)) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    seen += 1
+                    if stop_after is not None and seen >= stop_after:
+                        break  # the caller walks away mid-stream
 
     answers = client.abatch("test/pool", [messages] * 40, concurrency=40)
     cut = [stream_some("pool/cut", None) for _ in range(5)]

@@ -30,7 +30,7 @@ FAULTS: dict[str, tuple[str | None, str | None, str | None]] = {
     "ray/r429": ("429:retry_after=0", None, "AllProvidersFailedError"),
     "ray/r400": ("400", None, "BadRequestError"),
     "ray/r500": ("500", None, "AllProvidersFailedError"),
-    "ray/cut": ("cut_after=1", None, "AllProvidersFailedError"),
+    "ray/cut": ("cut_after=1", None, "StreamInterruptedError"),  # text had arrived: no restart
 }
 CYCLE = ["ray/ok", "ray/ok", "ray/r402", "ray/ok", "ray/r400", "ray/ok", "ray/r500", "ray/cut"]
 

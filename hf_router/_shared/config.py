@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..errors import InvalidInputError
+from .checks import check_url
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_CHAT_URL",
@@ -29,7 +32,11 @@ ENV_CHAT_URL = "HF_CHAT_BASE_URL"
 TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
 
 DEFAULT_TIMEOUT = 120.0
-DEFAULT_MAX_TOKENS = 2048
+# No cap by default: ``max_tokens=None`` sends no ``max_tokens`` and the provider's own limit
+# applies (reasoning models often spend thousands of tokens before answering).
+DEFAULT_MAX_TOKENS: int | None = None
+# The seed's cap, kept by the seed-compatible ``HuggingFaceAPI`` facade only.
+SEED_MAX_TOKENS = 2048
 DEFAULT_MAX_INPUTS_LENGHT = 10000
 
 
@@ -82,6 +89,11 @@ def find_token(explicit: str | Secret | None = None) -> Secret | None:
     file huggingface_hub writes (``$HF_HOME/token``, default ``~/.cache/huggingface/token``)."""
     if isinstance(explicit, Secret):
         return explicit if explicit else None
+    if explicit is not None and not isinstance(explicit, str):
+        raise InvalidInputError(
+            f"api_key must be a string (a Hugging Face token 'hf_...') or None, not "
+            f"{type(explicit).__name__}"
+        )
     if explicit:
         return Secret(explicit.strip())
     for name in TOKEN_ENV_VARS:
@@ -97,11 +109,13 @@ def find_token(explicit: str | Secret | None = None) -> Secret | None:
 
 def resolve_base_url(explicit: str | None = None) -> str:
     """The chat base URL: the argument, else ``HF_ROUTER_BASE_URL``, else the router."""
+    check_url(explicit, "base_url")
     return (explicit or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/")
 
 
 def resolve_hub_url(explicit: str | None = None) -> str:
     """The Hub URL: the argument, else ``HF_ENDPOINT``, else https://huggingface.co."""
+    check_url(explicit, "hub_url")
     return (explicit or os.environ.get(ENV_HUB_URL) or DEFAULT_HUB_URL).rstrip("/")
 
 
@@ -113,12 +127,17 @@ def is_hf_router(base_url: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """How one attempt is retried: ``max_retries`` extra tries on 429/5xx/timeouts, with
-    exponential backoff from ``initial_backoff`` up to ``max_backoff`` seconds plus jitter,
-    honouring ``Retry-After`` up to ``max_retry_after`` seconds."""
+    """How one attempt is retried: ``max_retries`` extra tries on 429/5xx, connect failures and
+    timeouts, with exponential backoff from ``initial_backoff`` up to ``max_backoff`` seconds
+    plus jitter, honouring ``Retry-After`` up to ``max_retry_after`` seconds.
+
+    A chat completion whose request was sent and then timed out or lost its connection is not
+    retried on the same provider (the server may still be generating, and billing, the answer)
+    unless ``retry_after_send=True``; connect errors, 429 and 5xx answers are always retried."""
 
     max_retries: int = 2
     initial_backoff: float = 0.5
     max_backoff: float = 8.0
     jitter: float = 0.25
     max_retry_after: float = 60.0
+    retry_after_send: bool = False

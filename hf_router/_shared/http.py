@@ -17,14 +17,23 @@ from ..errors import (
     ClientClosedError,
     ConnectionError,
     HFRouterError,
+    InvalidInputError,
     TimeoutError,
 )
+from .checks import check_headers, check_optional_str, check_timeout
 from .config import DEFAULT_TIMEOUT, Secret
 from .gate import BackoffGate, send_limiter
 from .pool import new_async_client, new_sync_client
 from .responses import error_from_response, redact
 
-__all__ = ["Closeable", "HTTPSession", "araise_for_status", "raise_for_status", "transport_error"]
+__all__ = [
+    "Closeable",
+    "HTTPSession",
+    "araise_for_status",
+    "raise_for_status",
+    "request_was_sent",
+    "transport_error",
+]
 
 _ERROR_BODY_LIMIT = 64 * 1024
 USER_AGENT = f"hf-router/{__version__}"
@@ -33,18 +42,41 @@ USER_AGENT = f"hf-router/{__version__}"
 def transport_error(
     exc: httpx.HTTPError, *, model: str | None = None, provider: str | None = None
 ) -> HFRouterError:
-    """A typed error for an httpx transport failure."""
+    """A typed error for an httpx transport failure; ``request_sent`` tells whether the
+    request had been sent (see :func:`request_was_sent`)."""
+    sent = request_was_sent(exc)
     if isinstance(exc, httpx.TimeoutException):
         return TimeoutError(
-            f"The request timed out ({type(exc).__name__})", model=model, provider=provider
+            f"The request timed out ({type(exc).__name__})",
+            model=model,
+            provider=provider,
+            request_sent=sent,
         )
     return ConnectionError(
-        f"The connection failed ({type(exc).__name__}: {exc})", model=model, provider=provider
+        f"The connection failed ({type(exc).__name__}: {exc})",
+        model=model,
+        provider=provider,
+        request_sent=sent,
     )
+
+
+def request_was_sent(exc: httpx.HTTPError) -> bool:
+    """True for failures after the whole request was sent (waiting for or reading the answer:
+    a read timeout, a reset or a server that hung up), when the server may be generating it;
+    False for connect, pool and write failures, when the request never fully left."""
+    return isinstance(exc, (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError))
 
 
 def _error_text(content: bytes) -> str:
     return content[:_ERROR_BODY_LIMIT].decode("utf-8", errors="replace")
+
+
+def _token_sent(response: httpx.Response) -> bool:
+    """Whether the request behind ``response`` carried an ``Authorization`` header."""
+    try:
+        return "authorization" in response.request.headers
+    except RuntimeError:  # a response built without a request
+        return True
 
 
 def raise_for_status(
@@ -66,6 +98,7 @@ def raise_for_status(
         model=model,
         provider=provider,
         secrets=secrets,
+        token_sent=_token_sent(response),
     )
 
 
@@ -88,6 +121,7 @@ async def araise_for_status(
         model=model,
         provider=provider,
         secrets=secrets,
+        token_sent=_token_sent(response),
     )
 
 
@@ -114,6 +148,15 @@ class HTTPSession:
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
     ) -> None:
+        check_timeout(timeout)
+        check_headers(headers)
+        check_optional_str(bill_to, "bill_to")
+        for name, client, cls in (
+            ("http_client", http_client, httpx.Client),
+            ("http_async_client", http_async_client, httpx.AsyncClient),
+        ):
+            if client is not None and not isinstance(client, cls):
+                raise InvalidInputError(f"{name} must be an {cls.__module__}.{cls.__name__}")
         self.token = token
         self.timeout = timeout
         self.bill_to = bill_to
@@ -128,6 +171,9 @@ class HTTPSession:
         self._lock = threading.Lock()
         self.gate = BackoffGate()
         self.async_clients_created = 0  # how many pools were opened (tests check reuse)
+        self.proxy: str | None = None
+        """A proxy URL for the clients this session creates (set before the first request;
+        the seed facades' ``proxy``)."""
 
     def __repr__(self) -> str:
         return f"HTTPSession(token={'set' if self.token else 'none'}, timeout={self.timeout!r})"
@@ -158,7 +204,7 @@ class HTTPSession:
                 raise ClientClosedError("The injected httpx.Client is closed")
             with self._lock:
                 if self._client is None or self._client.is_closed:
-                    self._client = new_sync_client(self.timeout)
+                    self._client = new_sync_client(self.timeout, self.proxy)
         return self._client
 
     @property
@@ -171,7 +217,7 @@ class HTTPSession:
         loop = asyncio.get_running_loop()
         entry = self._loop_clients.get(loop)
         if entry is None or entry.client.is_closed:
-            client = new_async_client(self.timeout)
+            client = new_async_client(self.timeout, self.proxy)
             self.async_clients_created += 1
             entry = _LoopClient(client, _close_with_loop(client))
             self._loop_clients[loop] = entry

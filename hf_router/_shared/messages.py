@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInputError
+from .checks import check_json
 
 __all__ = ["has_images", "media_to_parts", "prepare_messages", "sniff_mime"]
 
@@ -91,18 +92,36 @@ def has_images(messages: Sequence[Mapping[str, Any]]) -> bool:
     return False
 
 
+def _check_part(part: Any, where: str) -> None:
+    if isinstance(part, str):
+        return
+    if not isinstance(part, Mapping) or not isinstance(part.get("type"), str):
+        raise InvalidInputError(
+            f"{where} must be a dict with a 'type' (e.g. {{'type': 'text', 'text': '...'}})"
+        )
+    kind = part["type"]
+    if kind == "text" and not isinstance(part.get("text"), str):
+        raise InvalidInputError(
+            f"{where}.text must be a string, not {type(part.get('text')).__name__} "
+            "(decode bytes first, or send files with media=[...])"
+        )
+    if kind == "image_url":
+        image = part.get("image_url")
+        url = image.get("url") if isinstance(image, Mapping) else image
+        if not isinstance(url, str) or not url:
+            raise InvalidInputError(
+                f"{where}.image_url must be {{'url': 'https://...' or 'data:...'}}; pass raw "
+                "bytes or paths with media=[...]"
+            )
+    check_json(part, where)
+
+
 def _check_content(content: Any, where: str) -> None:
     if content is None or isinstance(content, str):
         return
     if isinstance(content, list):
         for j, part in enumerate(content):
-            if isinstance(part, str):
-                continue
-            if not isinstance(part, Mapping) or "type" not in part:
-                raise InvalidInputError(
-                    f"{where}.content[{j}] must be a dict with a 'type' "
-                    "(e.g. {'type': 'text', 'text': '...'})"
-                )
+            _check_part(part, f"{where}.content[{j}]")
         return
     raise InvalidInputError(
         f"{where}.content must be a string or a list of content parts, not {type(content).__name__}"
@@ -120,6 +139,8 @@ def _wire_tool_calls(calls: Any, where: str) -> list[dict[str, Any]]:
                 f"{where}.tool_calls[{j}] needs a 'function' with a 'name' (OpenAI format)"
             )
         args = function.get("arguments", "{}")
+        if not isinstance(args, str):
+            check_json(args, f"{where}.tool_calls[{j}].function.arguments")
         out.append(
             {
                 "id": str(call.get("id") or f"call_{j}"),
@@ -162,18 +183,23 @@ def prepare_messages(
             raise InvalidInputError(
                 f"{where} has role {role!r}; use one of system, user, assistant, tool"
             )
-        if "content" not in message and not message.get("tool_calls"):
-            raise InvalidInputError(f"{where} ({role}) has no 'content'")
+        calls = role == "assistant" and bool(message.get("tool_calls"))
+        if message.get("content") is None and not calls:
+            raise InvalidInputError(
+                f"{where} ({role}) has no 'content'; give it a string or a list of parts "
+                "(only an assistant message with tool_calls may leave it out or None)"
+            )
         _check_content(message.get("content"), where)
         wire = dict(message)
-        if role == "tool" and not message.get("tool_call_id"):
-            raise InvalidInputError(f"{where} is a tool result without 'tool_call_id'")
-        if role == "assistant" and message.get("tool_calls"):
+        if role == "tool" and (
+            not isinstance(message.get("tool_call_id"), str) or not message["tool_call_id"]
+        ):
+            raise InvalidInputError(f"{where} is a tool result without a 'tool_call_id' string")
+        if calls:
             wire["tool_calls"] = _wire_tool_calls(message["tool_calls"], where)
             if wire.get("content") is None:
                 wire["content"] = ""
-        elif wire.get("content") is None:
-            wire["content"] = ""
+        check_json(wire, where)
         out.append(wire)
     if media:
         parts = media_to_parts(media)

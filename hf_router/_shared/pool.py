@@ -156,18 +156,22 @@ def _ssl_context() -> ssl.SSLContext:
     return _SSL[0]
 
 
-def new_async_client(timeout: float | httpx.Timeout | None) -> httpx.AsyncClient:
-    """The session's async client: sharded pools, unless the environment names a proxy (a
-    custom transport would bypass httpx's proxy mounts; then one pool with full keep-alive)."""
-    if _env_proxies():
-        return httpx.AsyncClient(timeout=timeout, limits=_limits(MAX_CONNECTIONS))
+def new_async_client(
+    timeout: float | httpx.Timeout | None, proxy: str | None = None
+) -> httpx.AsyncClient:
+    """The session's async client: sharded pools, unless a proxy is given or the environment
+    names one (a custom transport would bypass httpx's proxy mounts; then one pool with full
+    keep-alive)."""
+    if proxy or _env_proxies():
+        return httpx.AsyncClient(timeout=timeout, limits=_limits(MAX_CONNECTIONS), proxy=proxy)
     shards = -(-MAX_CONNECTIONS // SHARD_SIZE)
     transport = ShardedAsyncTransport(shards, SHARD_SIZE)
     return httpx.AsyncClient(timeout=timeout, transport=transport)
 
 
-def new_sync_client(timeout: float | httpx.Timeout | None) -> httpx.Client:
+def new_sync_client(
+    timeout: float | httpx.Timeout | None, proxy: str | None = None
+) -> httpx.Client:
     """The session's sync client (threads rarely number in the hundreds: one pool)."""
-    return httpx.Client(
-        timeout=timeout, limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100)
-    )
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+    return httpx.Client(timeout=timeout, limits=limits, proxy=proxy)

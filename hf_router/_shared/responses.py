@@ -133,6 +133,12 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
+_NO_TOKEN_HINT = (
+    "Pass api_key='hf_...', or set the HF_TOKEN environment variable, or run "
+    "`huggingface-cli login` (https://huggingface.co/settings/tokens)."
+)
+
+
 def error_from_response(
     status: int,
     headers: Mapping[str, str],
@@ -141,8 +147,13 @@ def error_from_response(
     model: str | None = None,
     provider: str | None = None,
     secrets: Iterable[str] = (),
+    token_sent: bool = True,
 ) -> APIStatusError:
-    """Map an HTTP error response to the right :class:`APIStatusError` subclass."""
+    """Map an HTTP error response to the right :class:`APIStatusError` subclass.
+
+    ``token_sent=False`` (the request carried no ``Authorization`` header) turns a 401 into
+    "no token was sent" rather than "the token was rejected".
+    """
     content_type = headers.get("content-type", "")
     secrets = tuple(secrets)
     # Redact before anything is shortened, so a token cut in half cannot leak a prefix.
@@ -158,6 +169,12 @@ def error_from_response(
     }
     code = _error_code(body)
     lowered = (msg or "").lower()
+    if status == 401 and not token_sent:
+        return AuthenticationError(
+            "The server requires a token, but none was sent: no Hugging Face token was found",
+            hint=_NO_TOKEN_HINT,
+            **common,
+        )
     if status == 401:
         return AuthenticationError("The router rejected the token", **common)
     if status == 402:

@@ -24,16 +24,23 @@ logger = logging.getLogger("hf_router")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-def is_retryable(exc: BaseException, policy: RetryPolicy) -> bool:
+def is_retryable(exc: BaseException, policy: RetryPolicy, *, billed_request: bool = False) -> bool:
     """429, 500/502/503/504 and connect/read failures are retried, unless the server asks
-    for a wait longer than ``policy.max_retry_after`` (then we fall back instead)."""
+    for a wait longer than ``policy.max_retry_after`` (then we fall back instead).
+
+    ``billed_request``: the request starts a generation that may be billed (a chat
+    completion). Then a timeout or lost connection *after the request was sent* is not
+    retried (the server may still be generating the answer: a retry could bill it twice),
+    unless ``policy.retry_after_send``. Connect failures, 429 and 5xx answers still are."""
     if isinstance(exc, RateLimitError):
         return exc.retry_after is None or exc.retry_after <= policy.max_retry_after
     if isinstance(exc, ModelLoadingError):
         return exc.estimated_time is None or exc.estimated_time <= policy.max_retry_after
     if isinstance(exc, ProviderError):
         return exc.status_code in RETRY_STATUSES
-    return isinstance(exc, (TimeoutError, ConnectionError))
+    if isinstance(exc, (TimeoutError, ConnectionError)):
+        return not (billed_request and exc.request_sent and not policy.retry_after_send)
+    return False
 
 
 def _wait(policy: RetryPolicy) -> Any:
@@ -58,12 +65,15 @@ def _log_retry(state: RetryCallState) -> None:
     )
 
 
-def retry_kwargs(policy: RetryPolicy) -> dict[str, Any]:
-    """Keyword arguments for both ``tenacity.Retrying`` and ``tenacity.AsyncRetrying``."""
+def retry_kwargs(policy: RetryPolicy, *, billed_request: bool = False) -> dict[str, Any]:
+    """Keyword arguments for both ``tenacity.Retrying`` and ``tenacity.AsyncRetrying``
+    (``billed_request``: see :func:`is_retryable`)."""
     return {
         "stop": stop_after_attempt(max(0, policy.max_retries) + 1),
         "wait": _wait(policy),
-        "retry": retry_if_exception(lambda exc: is_retryable(exc, policy)),
+        "retry": retry_if_exception(
+            lambda exc: is_retryable(exc, policy, billed_request=billed_request)
+        ),
         "before_sleep": _log_retry,
         "reraise": True,
     }

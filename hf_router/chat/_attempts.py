@@ -16,9 +16,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Generator, Sequence
+import time
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import httpx
+
+from .._shared.config import RetryPolicy
+from .._shared.http import transport_error
 from .._shared.models import ModelRef
 from .._shared.responses import summarize_body
 from ..errors import (
@@ -33,8 +39,19 @@ from ..errors import (
     MissingTokenError,
     StreamInterruptedError,
 )
-from ..events import Event, Fallback, ProviderInfo, ReasoningDelta, TextDelta
+from ..events import (
+    Event,
+    Fallback,
+    Finish,
+    ProviderInfo,
+    ReasoningDelta,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+)
+from ._budget import warn_if_truncated
 from ._decoder import ChatStreamDecoder
+from ._resend import after_send, mark_stale
 from ._sse import SSEDecoder
 
 __all__ = [
@@ -186,23 +203,36 @@ class AnswerStream:
     """The state of one answer being received: bytes in, events out.
 
     Emits :class:`ProviderInfo` before the first event, tracks exactly the text handed out
-    (for :class:`StreamInterruptedError`), and defers an error found after some events of a
-    network chunk so that those events are still delivered first.
+    (for :class:`StreamInterruptedError`), defers an error found after some events of a
+    network chunk so that those events are still delivered first, and warns once when the
+    answer was cut at the token limit (``cap``: the ``max_tokens`` sent, if any).
     """
 
     __slots__ = (
+        "_cap",
         "_deferred",
+        "_finish",
         "_info",
         "_is_json",
         "_json_parts",
         "_reasoning",
         "_sse",
         "_text",
+        "_tool_calls",
+        "_usage",
+        "attempt",
         "decoder",
         "started",
     )
 
-    def __init__(self, attempt: Attempt, provider: str | None, content_type: str) -> None:
+    def __init__(
+        self, attempt: Attempt, provider: str | None, content_type: str, cap: int | None = None
+    ) -> None:
+        self.attempt = attempt
+        self._cap = cap
+        self._finish: Finish | None = None
+        self._usage: Usage | None = None
+        self._tool_calls = False
         self._info = ProviderInfo(
             str(attempt.model.repo_id), provider, attempt.provider_model_id, attempt.number
         )
@@ -226,6 +256,12 @@ class AnswerStream:
                 self._text.append(ev.text)  # type: ignore[union-attr]
             elif kind is ReasoningDelta:
                 self._reasoning.append(ev.text)  # type: ignore[union-attr]
+            elif kind is Finish:
+                self._finish = ev  # type: ignore[assignment]
+            elif kind is Usage:
+                self._usage = ev  # type: ignore[assignment]
+            elif kind is ToolCallDelta:
+                self._tool_calls = True
         if events and not self.started:
             self.started = True
             events.insert(0, self._info)
@@ -289,6 +325,16 @@ class AnswerStream:
         if not self.started:
             self.started = True
             events.insert(0, self._info)
+        warn_if_truncated(
+            self._finish.reason if self._finish else None,
+            model=self.decoder.model,
+            provider=self._info.provider,
+            max_tokens=self._cap,
+            usage=self._usage,
+            text="".join(self._text),
+            reasoning="".join(self._reasoning),
+            has_tool_calls=self._tool_calls,
+        )
         return events
 
     def interrupted(self, error: HFRouterError) -> HFRouterError:
@@ -306,3 +352,34 @@ class AnswerStream:
             status_code=status,
             server_message=error.server_message,
         )
+
+
+@contextmanager
+def sending(attempt: Attempt, policy: RetryPolicy | None = None) -> Iterator[None]:
+    """Around sending one request: a transport failure becomes the typed error of ``attempt``
+    (which says it is not retried when it came after the request was sent, unless
+    ``policy.retry_after_send``; a stale keep-alive connection counts as not sent: see
+    :mod:`._resend`)."""
+    started = time.monotonic()
+    try:
+        yield
+    except httpx.HTTPError as exc:
+        error = transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
+        mark_stale(error, time.monotonic() - started)
+        if policy is not None and not policy.retry_after_send:
+            error = after_send(error)
+        raise error from None
+
+
+@contextmanager
+def reading(answer: AnswerStream) -> Iterator[None]:
+    """Around reading an answer: any failure becomes :meth:`AnswerStream.interrupted` (which
+    keeps what was delivered, so a broken stream is never retried after its first token)."""
+    try:
+        yield
+    except httpx.HTTPError as exc:
+        attempt = answer.attempt
+        error = transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
+        raise answer.interrupted(after_send(error)) from None
+    except HFRouterError as exc:
+        raise answer.interrupted(exc) from None

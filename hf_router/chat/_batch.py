@@ -17,14 +17,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import Any, Literal, Union
 
 from .._shared.gate import RateLimiter, send_limiter
 from ..errors import HFRouterError, InvalidInputError
 from ..events import ChatResult
 
-if TYPE_CHECKING:
-    from ._client import RouterClient
+# The client (a RouterClient): typed loosely, since _client imports this module.
+RouterClient = Any
 
 __all__ = ["DEFAULT_CONCURRENCY", "BatchMixin", "BatchProgress", "BatchResult"]
 

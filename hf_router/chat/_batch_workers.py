@@ -10,10 +10,7 @@ huggingface_hub token file. Without one, its first request raises
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ._client import RouterClient
+from typing import Any
 
 __all__ = ["NO_TOKEN", "PicklableClient", "TokenProvider"]
 
@@ -39,10 +36,8 @@ def _public_headers(headers: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _rebuild(config: dict[str, Any]) -> RouterClient:
-    from ._client import RouterClient
-
-    return RouterClient(**config)
+def _rebuild(cls: type[Any], config: dict[str, Any]) -> Any:
+    return cls(**config)
 
 
 class PicklableClient:
@@ -73,6 +68,7 @@ class PicklableClient:
             "max_inputs_lenght": client.max_inputs_lenght,
             "max_tokens": client.max_tokens,
             "mapping_ttl": client.catalog.ttl,
+            "stream_whole_answers": client.stream_whole_answers,
             "token_provider": client.token_provider,
         }
-        return (_rebuild, (config,))
+        return (_rebuild, (type(self), config))

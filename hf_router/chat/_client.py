@@ -11,6 +11,7 @@ import httpx
 from tenacity import AsyncRetrying, Retrying
 
 from .._shared.catalog import Catalog, ProviderMapping, RouterModel
+from .._shared.checks import check_count, check_model_arg, check_seconds
 from .._shared.config import (
     DEFAULT_MAX_INPUTS_LENGHT,
     DEFAULT_MAX_TOKENS,
@@ -28,7 +29,6 @@ from .._shared.http import (
     HTTPSession,
     araise_for_status,
     raise_for_status,
-    transport_error,
 )
 from .._shared.models import (
     DEFAULT_MODEL,
@@ -38,12 +38,14 @@ from .._shared.models import (
     resolve_model,
 )
 from .._shared.retry import retry_kwargs
-from ..errors import HFRouterError, MissingTokenError
+from ..errors import HFRouterError, InvalidInputError, MissingTokenError
 from ..events import ChatResult, Event
-from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner
+from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner, reading, sending
 from ._batch import BatchMixin
 from ._batch_workers import NO_TOKEN, PicklableClient, TokenProvider
-from ._request import ChatRequest, prepare_request
+from ._budget import sent_cap
+from ._params import check_max_tokens
+from ._request import ChatRequest, check_model_list, prepare_request
 from ._result import ResultBuilder
 
 __all__ = ["RouterClient"]
@@ -62,6 +64,14 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
     then Hub lookups are skipped unless ``use_hub_mapping=True`` or ``hub_url`` is given.
     ``token_provider`` (a function returning the token) is called when ``api_key`` is not
     given; a pickled client carries it but never the token (see ``chat/_batch_workers.py``).
+
+    Generation defaults: ``max_tokens=None`` sends no cap (the provider's own limit applies).
+    Whole answers (:meth:`chat`, :meth:`achat`, ``stream_chat(..., stream=False)``) are
+    requested as a stream and aggregated (``stream_whole_answers=True``), so ``timeout``
+    applies between tokens and a long answer that keeps coming never times out; set it to
+    False for servers that cannot stream (one plain JSON request per answer). A request that
+    was sent and then timed out or lost its connection is not retried on the same provider
+    (see :class:`~hf_router.RetryPolicy`), and an answer cut at the token limit logs a warning.
     """
 
     def __init__(
@@ -86,8 +96,26 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
         max_inputs_lenght: int | None = DEFAULT_MAX_INPUTS_LENGHT,
         max_tokens: int | None = DEFAULT_MAX_TOKENS,
         mapping_ttl: float = 600.0,
+        stream_whole_answers: bool = True,
         token_provider: TokenProvider | None = None,
     ) -> None:
+        check_count(max_retries, "max_retries", low=0)
+        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+            raise InvalidInputError("retry_policy must be a hf_router RetryPolicy, or None")
+        check_max_tokens(max_tokens)
+        if max_inputs_lenght is not None:
+            check_count(max_inputs_lenght, "max_inputs_lenght")
+        check_seconds(mapping_ttl, "mapping_ttl", zero=True)
+        check_model_list(fallback_models, "fallback_models")
+        check_model_arg(default_model, "default_model", optional=False)
+        check_model_arg(default_vision_model, "default_vision_model", optional=False)
+        if model_aliases is not None and (
+            not isinstance(model_aliases, Mapping)
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in model_aliases.items())
+        ):
+            raise InvalidInputError("model_aliases must be a dict of alias -> model id strings")
+        if use_hub_mapping is not None and not isinstance(use_hub_mapping, bool):
+            raise InvalidInputError("use_hub_mapping must be True, False or None (automatic)")
         self.base_url = resolve_base_url(base_url)
         self.hub_url = resolve_hub_url(hub_url)
         if use_hub_mapping is None:
@@ -111,6 +139,7 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
         self.default_vision_model = default_vision_model
         self.max_inputs_lenght = max_inputs_lenght
         self.max_tokens = max_tokens
+        self.stream_whole_answers = bool(stream_whole_answers)
         self.token_provider = token_provider  # called when api_key is not given (also in workers)
         self.http = HTTPSession(
             token=find_token(api_key or (token_provider() if token_provider else None)),
@@ -187,7 +216,7 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
         models = await self.alist_models()
         return Catalog.context_window_from(models, self.get_model(model), provider)
 
-    # -- request preparation ----------------------------------------------------------------
+    # -- request preparation (shared by the sync and async twins) ----------------------------
     def _prepare(self, model: str | None, messages: Any, params: dict[str, Any]) -> ChatRequest:
         if self.requires_token and not self.http.token:
             raise MissingTokenError(NO_TOKEN)
@@ -211,11 +240,50 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
             "headers": self.http.headers(extra={"Accept": accept}),
         }
 
+    def _status_args(self, attempt: Attempt) -> dict[str, Any]:
+        return {
+            "model": attempt.wire_model,
+            "provider": attempt.provider,
+            "secrets": self.http.secrets,
+        }
+
+    @staticmethod
+    def _answer(attempt: Attempt, req: ChatRequest, response: httpx.Response) -> AnswerStream:
+        return AnswerStream(
+            attempt,
+            response.headers.get("x-inference-provider") or attempt.provider,
+            response.headers.get("content-type", ""),
+            sent_cap(req.params),
+        )
+
+    def _wire_stream(self, stream: bool) -> bool:
+        """Whether the request is sent streamed: always for a stream, and for a whole answer
+        when ``stream_whole_answers`` (then it is aggregated from the stream)."""
+        return stream or self.stream_whole_answers
+
+    def _retrying(self) -> dict[str, Any]:
+        return retry_kwargs(self.retry_policy, billed_request=True)
+
+    @staticmethod
+    def _no_mapping(repo_id: str, exc: HFRouterError) -> None:
+        logger.warning("No provider mapping for %s: %s", repo_id, exc)
+
     # -- async ------------------------------------------------------------------------------
     async def astream_chat(
-        self, model: str | None, messages: Any, *, stream: bool = True, **params: Any
+        self,
+        model: str | None = None,
+        messages: Any = None,
+        *,
+        stream: bool = True,
+        **params: Any,
     ) -> AsyncIterator[Event]:
-        """Stream the answer as events (see :mod:`hf_router.events`)."""
+        """Stream the answer as events (see :mod:`hf_router.events`).
+
+        ``model`` may be omitted (``None``): the client's ``default_model`` is used, or its
+        ``default_vision_model`` when the messages carry images (or ``media=`` is given).
+        ``stream=False`` asks for a whole answer: sent streamed all the same when
+        ``stream_whole_answers`` (the default), else as one non-streamed request."""
+        stream = self._wire_stream(stream)
         req = self._prepare(model, messages, params)
         if req.trimmed:
             yield req.trimmed
@@ -224,8 +292,7 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
             if isinstance(step, NeedMapping):
                 runner.answer(await self._amapping(step.model.repo_id))
                 continue
-            fallback = runner.fallback_event()
-            if fallback:
+            if fallback := runner.fallback_event():
                 yield fallback
             try:
                 async for event in self._arun(step, req, stream):
@@ -239,68 +306,56 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
         try:
             return await self.catalog.aget_mapping(repo_id)
         except HFRouterError as exc:
-            logger.warning("No provider mapping for %s: %s", repo_id, exc)
+            self._no_mapping(repo_id, exc)
             return None
 
     async def _aopen(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
-        client = self.http.aclient
-        args = self._send_args(attempt, req, stream)
-        response: httpx.Response | None = None
-        async for try_ in AsyncRetrying(**retry_kwargs(self.retry_policy)):
+        client, args = self.http.aclient, self._send_args(attempt, req, stream)
+        async for try_ in AsyncRetrying(**self._retrying()):
             with try_:
-                try:
+                with sending(attempt, self.retry_policy):
                     response = await self.http.asend(
                         client.build_request(**args), key=attempt.wire_model
                     )
-                except httpx.HTTPError as exc:
-                    raise transport_error(
-                        exc, model=attempt.wire_model, provider=attempt.provider
-                    ) from None
-                await araise_for_status(
-                    response,
-                    model=attempt.wire_model,
-                    provider=attempt.provider,
-                    secrets=self.http.secrets,
-                )
-        assert response is not None
+                await araise_for_status(response, **self._status_args(attempt))
         return response
 
     async def _arun(self, attempt: Attempt, req: ChatRequest, stream: bool) -> AsyncIterator[Event]:
         response = await self._aopen(attempt, req, stream)
-        answer = AnswerStream(
-            attempt,
-            response.headers.get("x-inference-provider") or attempt.provider,
-            response.headers.get("content-type", ""),
-        )
+        answer = self._answer(attempt, req, response)
         try:
-            try:
+            with reading(answer):
                 async for chunk in response.aiter_bytes():
                     for event in answer.feed(chunk):
                         yield event
                 events = answer.end()
-            except httpx.HTTPError as exc:
-                raise answer.interrupted(
-                    transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
-                ) from None
-            except HFRouterError as exc:
-                raise answer.interrupted(exc) from None
             for event in events:
                 yield event
         finally:
             await response.aclose()
 
-    async def achat(self, model: str | None, messages: Any, **params: Any) -> ChatResult:
-        """One whole answer (non-streamed request), aggregated into a :class:`ChatResult`."""
+    async def achat(
+        self, model: str | None = None, messages: Any = None, **params: Any
+    ) -> ChatResult:
+        """One whole answer aggregated into a :class:`ChatResult` (streamed under the hood
+        unless ``stream_whole_answers=False``)."""
+        _no_stream_argument(params)
         builder = ResultBuilder()
         async for event in self.astream_chat(model, messages, stream=False, **params):
             builder.add(event)
         return builder.result()
 
-    # -- sync -------------------------------------------------------------------------------
+    # -- sync: the same steps as the async twins, with blocking I/O --------------------------
     def stream_chat(
-        self, model: str | None, messages: Any, *, stream: bool = True, **params: Any
+        self,
+        model: str | None = None,
+        messages: Any = None,
+        *,
+        stream: bool = True,
+        **params: Any,
     ) -> Iterator[Event]:
         """Sync twin of :meth:`astream_chat`."""
+        stream = self._wire_stream(stream)
         req = self._prepare(model, messages, params)
         if req.trimmed:
             yield req.trimmed
@@ -309,8 +364,7 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
             if isinstance(step, NeedMapping):
                 runner.answer(self._mapping(step.model.repo_id))
                 continue
-            fallback = runner.fallback_event()
-            if fallback:
+            if fallback := runner.fallback_event():
                 yield fallback
             try:
                 yield from self._run(step, req, stream)
@@ -323,55 +377,42 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
         try:
             return self.catalog.get_mapping(repo_id)
         except HFRouterError as exc:
-            logger.warning("No provider mapping for %s: %s", repo_id, exc)
+            self._no_mapping(repo_id, exc)
             return None
 
     def _open(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
-        client = self.http.client
-        args = self._send_args(attempt, req, stream)
-        response: httpx.Response | None = None
-        for try_ in Retrying(**retry_kwargs(self.retry_policy)):
+        client, args = self.http.client, self._send_args(attempt, req, stream)
+        for try_ in Retrying(**self._retrying()):
             with try_:
-                try:
+                with sending(attempt, self.retry_policy):
                     response = self.http.send(client.build_request(**args), key=attempt.wire_model)
-                except httpx.HTTPError as exc:
-                    raise transport_error(
-                        exc, model=attempt.wire_model, provider=attempt.provider
-                    ) from None
-                raise_for_status(
-                    response,
-                    model=attempt.wire_model,
-                    provider=attempt.provider,
-                    secrets=self.http.secrets,
-                )
-        assert response is not None
+                raise_for_status(response, **self._status_args(attempt))
         return response
 
     def _run(self, attempt: Attempt, req: ChatRequest, stream: bool) -> Iterator[Event]:
         response = self._open(attempt, req, stream)
-        answer = AnswerStream(
-            attempt,
-            response.headers.get("x-inference-provider") or attempt.provider,
-            response.headers.get("content-type", ""),
-        )
+        answer = self._answer(attempt, req, response)
         try:
-            try:
+            with reading(answer):
                 for chunk in response.iter_bytes():
                     yield from answer.feed(chunk)
                 events = answer.end()
-            except httpx.HTTPError as exc:
-                raise answer.interrupted(
-                    transport_error(exc, model=attempt.wire_model, provider=attempt.provider)
-                ) from None
-            except HFRouterError as exc:
-                raise answer.interrupted(exc) from None
             yield from events
         finally:
             response.close()
 
-    def chat(self, model: str | None, messages: Any, **params: Any) -> ChatResult:
+    def chat(self, model: str | None = None, messages: Any = None, **params: Any) -> ChatResult:
         """Sync twin of :meth:`achat`."""
+        _no_stream_argument(params)
         builder = ResultBuilder()
         for event in self.stream_chat(model, messages, stream=False, **params):
             builder.add(event)
         return builder.result()
+
+
+def _no_stream_argument(params: Mapping[str, Any]) -> None:
+    if "stream" in params:
+        raise InvalidInputError(
+            "chat()/achat() do not take stream=: they make one non-streamed request; use "
+            "stream_chat()/astream_chat() to stream"
+        )

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._shared.responses import error_from_response
+from .._shared.think import ThinkSplitter as _ThinkSplitter
 from ..errors import HFRouterError, MalformedResponseError, ProviderError
 from ..events import (
     Event,
@@ -54,9 +55,6 @@ _FINISH_REASONS = {
     "tool_use": "tool_calls",
     "content_filter": "content_filter",
 }
-
-_OPEN_TAG = "<think>"
-_CLOSE_TAG = "</think>"
 
 
 def normalize_finish_reason(reason: str) -> str:
@@ -155,64 +153,6 @@ class ToolCallAccumulator:
                 continue
             calls.append(ToolCall(call_id, name, args))
         return calls, invalid
-
-
-class _ThinkSplitter:
-    """Splits ``<think>...</think>`` out of streamed content, tags possibly split across chunks."""
-
-    __slots__ = ("_after_close", "_held", "in_think")
-
-    def __init__(self) -> None:
-        self.in_think = False
-        self._held = ""
-        self._after_close = False
-
-    @property
-    def busy(self) -> bool:
-        """True while inside a think block, holding a partial tag, or just after one."""
-        return self.in_think or self._after_close or bool(self._held)
-
-    def feed(self, text: str, out: list[Event]) -> None:
-        if self._held:
-            text = self._held + text
-            self._held = ""
-        while text:
-            tag = _CLOSE_TAG if self.in_think else _OPEN_TAG
-            pos = text.find(tag)
-            if pos >= 0:
-                self._emit(text[:pos], out)
-                text = text[pos + len(tag) :]
-                self.in_think = not self.in_think
-                self._after_close = not self.in_think
-                continue
-            keep = _partial_suffix(text, tag)
-            if keep:
-                self._held = text[-keep:]
-                text = text[:-keep]
-            self._emit(text, out)
-            return
-
-    def flush(self, out: list[Event]) -> None:
-        if self._held:
-            held, self._held = self._held, ""
-            self._emit(held, out)
-
-    def _emit(self, text: str, out: list[Event]) -> None:
-        if self._after_close and not self.in_think:
-            # The blank lines models put after </think> are not part of the answer.
-            text = text.lstrip()
-            self._after_close = not text
-        if text:
-            out.append(ReasoningDelta(text) if self.in_think else TextDelta(text))
-
-
-def _partial_suffix(text: str, tag: str) -> int:
-    """Length of the longest suffix of ``text`` that is a proper prefix of ``tag``."""
-    start = text.rfind("<", max(0, len(text) - len(tag) + 1))
-    if start < 0:
-        return 0
-    tail = text[start:]
-    return len(tail) if tag.startswith(tail) else 0
 
 
 def _content_text(content: Any) -> str:

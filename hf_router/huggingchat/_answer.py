@@ -1,13 +1,16 @@
 """Reading HuggingChat's HTTP answers, with no I/O, for both twins (sync and async) of
-:class:`~hf_router.HuggingChatClient`: an error status as a typed error, the id of a new
-conversation, the current message id (the JSON API, then SvelteKit's ``__data.json``), and
-one streamed answer (:class:`AnswerStream`: the update parser and the conversation's
-bookkeeping). Server text is redacted of the session's secrets before it is shown.
+:class:`~hf_router.HuggingChatClient`: an error status as a typed error, a new conversation
+(its id and, since 2026-07, its root message id), the current message id (the JSON APIs, then
+SvelteKit's ``__data.json``), the model and MCP server lists, and one streamed answer
+(:class:`AnswerStream`: the update parser, the conversation's bookkeeping and the replay of a
+broken stream). Server text is redacted of the session's secrets before it is shown.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,17 +27,15 @@ from ..errors import (
     MissingAuthError,
 )
 from ..events import Event
-from ._updates import (
-    PROVIDER,
-    UpdateParser,
-    message_id_from_api,
-    message_id_from_data,
-)
-from ._wire import Conversation, Turn, check_id
+from ._data import message_id_from_api, message_id_from_created, message_id_from_data, model_ids
+from ._updates import PROVIDER, UpdateParser
+from ._wire import COOKIE_NAME, TOKEN_COOKIE_NAME, Conversation, Turn, check_id
 
-__all__ = ["AnswerReader", "AnswerStream", "transport_failure"]
+__all__ = ["AnswerReader", "AnswerStream", "ReplayFrames", "search_servers", "transport_failure"]
 
 logger = logging.getLogger("hf_router")
+
+_SEARCH_SERVER_RE = re.compile(r"search|exa", re.IGNORECASE)
 
 
 def transport_failure(exc: httpx.HTTPError, model: str | None) -> HFRouterError:
@@ -42,13 +43,42 @@ def transport_failure(exc: httpx.HTTPError, model: str | None) -> HFRouterError:
     return transport_error(exc, model=model, provider=PROVIDER)
 
 
+def search_servers(body: Any) -> list[str]:
+    """The names of the web-search MCP servers in ``GET /api/mcp/servers``'s answer."""
+    out = []
+    for server in body if isinstance(body, list) else []:
+        if not isinstance(server, dict) or not isinstance(server.get("name"), str):
+            continue
+        where = (
+            f"{server['name']} {server.get('url') if isinstance(server.get('url'), str) else ''}"
+        )
+        if _SEARCH_SERVER_RE.search(where) and server["name"] not in out:
+            out.append(server["name"])
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerReader:
     """Reads the answers of the HuggingChat at ``chat_url``; ``secrets`` (the cookie values
-    and header) are redacted from anything the server says."""
+    and header) are redacted from anything the server says; ``cookie_names`` are the cookies
+    sent (to say which one is missing when the session is refused)."""
 
     chat_url: str
     secrets: tuple[str, ...] = field(repr=False)
+    cookie_names: frozenset[str] = frozenset({COOKIE_NAME})
+
+    def _refused(self) -> str:
+        if TOKEN_COOKIE_NAME not in self.cookie_names:
+            return (
+                f"HuggingChat did not accept the session: the '{TOKEN_COOKIE_NAME}' cookie is "
+                f"missing (HuggingChat ties the '{COOKIE_NAME}' session to huggingface.co's "
+                f"'{TOKEN_COOKIE_NAME}' login cookie; send both, e.g. HF_CHAT_COOKIE='"
+                f"{COOKIE_NAME}=...; {TOKEN_COOKIE_NAME}=...')"
+            )
+        return (
+            f"HuggingChat did not accept the session cookies ('{COOKIE_NAME}' and "
+            f"'{TOKEN_COOKIE_NAME}'); they may have expired"
+        )
 
     def raise_for(
         self, response: httpx.Response, *, model: str | None = None, cid: str | None = None
@@ -62,16 +92,12 @@ class AnswerReader:
         message = redact(server_message(response.headers, body), self.secrets) or None
         common: dict[str, Any] = {"status_code": status, "provider": PROVIDER, "model": model}
         if status in (401, 403) or status < 400:
-            raise MissingAuthError(
-                "HuggingChat did not accept the session cookie ('hf-chat'); it may have expired",
-                server_message=message,
-                **common,
-            )
+            raise MissingAuthError(self._refused(), server_message=message, **common)
         if status == 400 and model:
             raise BadRequestError(
                 f"HuggingChat refused the request for the model {model!r}",
                 server_message=message,
-                hint=f"Check the model id against HuggingChat's models ({self.chat_url}/models).",
+                hint=f"Check the model id against HuggingChat's models ({self.chat_url}/api/models).",
                 **common,
             )
         if status == 404 and cid:
@@ -85,23 +111,26 @@ class AnswerReader:
             status, response.headers, body, model=model, provider=PROVIDER, secrets=self.secrets
         )
 
-    def created(self, response: httpx.Response, model: str) -> str:
-        """The id of the conversation that ``POST /conversation`` created."""
+    def created(self, response: httpx.Response, model: str) -> tuple[str, str | None]:
+        """The id of the conversation that ``POST /conversation`` created and, when the answer
+        carries it (chat-ui 3b4e090ec, 2026-07-03), its root message id."""
         self.raise_for(response, model=model)
         try:
-            cid = response.json().get("conversationId")
-            logger.debug("HuggingChat: created conversation %s with %s", cid, model)
-            return check_id(cid)
+            body = response.json()
+            cid = check_id(body.get("conversationId"))
         except (ValueError, AttributeError, InvalidInputError):
             raise ConversationError(
                 "HuggingChat's answer to creating a conversation had no conversation id",
                 model=model,
                 provider=PROVIDER,
             ) from None
+        root = message_id_from_created(body)
+        logger.debug("HuggingChat: created conversation %s with %s", cid, model)
+        return cid, root
 
     def from_api(self, response: httpx.Response, cid: str) -> str | None:
-        """The current message id from the JSON API's answer; None when it has none (then
-        ``__data.json`` is asked). A rejected cookie is an error right away."""
+        """The current message id from a JSON API's answer (plain or superjson); None when it
+        has none (then the next form is asked). A rejected cookie is an error right away."""
         if response.status_code in (401, 403) or 300 <= response.status_code < 400:
             self.raise_for(response, cid=cid)
         try:
@@ -110,34 +139,76 @@ class AnswerReader:
             found = None
         if found is None:
             logger.debug(
-                "HuggingChat: no message id from the JSON API (HTTP %d); trying __data.json",
+                "HuggingChat: no message id from %s (HTTP %d); trying the next form",
+                response.request.url.path if response.request else "?",
                 response.status_code,
             )
         return found
 
     def from_data(self, response: httpx.Response, cid: str) -> str:
-        """The current message id from ``__data.json`` (the fallback), else
+        """The current message id from ``__data.json`` (the last resort), else
         :class:`~hf_router.errors.ConversationError`."""
         self.raise_for(response, cid=cid)
         found = message_id_from_data(response.text)
         if found is None:
             raise ConversationError(
                 f"Could not read the current message id of conversation {cid} "
-                "(neither from the JSON API nor from __data.json)",
+                "(neither from the JSON APIs nor from __data.json)",
                 conversation_id=cid,
                 provider=PROVIDER,
             )
         return found
+
+    def models(self, response: httpx.Response) -> list[str]:
+        """The model ids of ``GET /api/models`` (the default model first)."""
+        self.raise_for(response)
+        try:
+            return model_ids(response.json())
+        except ValueError:
+            raise ConversationError(
+                "HuggingChat's model list was not JSON", provider=PROVIDER
+            ) from None
 
     def stream(self, conv: Conversation, turn: Turn) -> AnswerStream:
         """The reader of the answer to ``turn`` in ``conv``."""
         return AnswerStream(self, conv, turn)
 
 
+class ReplayFrames:
+    """Incremental reader of the replay endpoint's Server-Sent Events: :meth:`feed` returns
+    the completed ``(event, data)`` frames (comments such as ``: heartbeat`` are skipped)."""
+
+    def __init__(self) -> None:
+        self._buffer = ""
+        self._decoder = json.JSONDecoder()
+
+    def feed(self, chunk: bytes | str) -> list[tuple[str, str]]:
+        """The frames that ``chunk`` completes."""
+        self._buffer += chunk if isinstance(chunk, str) else chunk.decode("utf-8", "replace")
+        self._buffer = self._buffer.replace("\r\n", "\n")
+        *frames, self._buffer = self._buffer.split("\n\n")
+        out = []
+        for frame in frames:
+            event, data = "message", []
+            for line in frame.split("\n"):
+                if line.startswith(":") or not line:
+                    continue
+                name, _, value = line.partition(":")
+                value = value[1:] if value.startswith(" ") else value
+                if name == "event":
+                    event = value
+                elif name == "data":
+                    data.append(value)
+            if data or event != "message":
+                out.append((event, "\n".join(data)))
+        return out
+
+
 class AnswerStream:
     """One streamed answer: its :class:`UpdateParser`, fed with the raw chunks, and the
     conversation kept up to date as it goes (its title, and one more turn once the final
-    answer came)."""
+    answer came). A stream that breaks can be replayed once (:meth:`replay_url`, then
+    :meth:`replay`)."""
 
     def __init__(self, reader: AnswerReader, conv: Conversation, turn: Turn) -> None:
         self.reader, self.conv = reader, conv
@@ -151,11 +222,19 @@ class AnswerStream:
         )
         self.counted = False
         self.opened = False
+        self.resumed = False
+        self._frames = ReplayFrames()
+        self._replay_ended = False
 
     @property
     def done(self) -> bool:
-        """True once the final answer was read (the rest of the stream is not needed)."""
+        """True once the turn is over (``status: finished``; the rest is not needed)."""
         return self.parser.done
+
+    @property
+    def answer(self) -> str:
+        """The final answer's text (``<think>`` removed; not a pre-tool preamble)."""
+        return self.parser.text
 
     def open(self, response: httpx.Response) -> None:
         """Check the answer's status (its body already read when it is an error)."""
@@ -178,7 +257,7 @@ class AnswerStream:
     def _note(self) -> None:
         if self.parser.title:
             self.conv.title = self.parser.title
-        if self.parser.done and not self.counted:
+        if self.parser.answered and not self.counted:
             self.conv.turns += 1
             self.counted = True
 
@@ -193,3 +272,53 @@ class AnswerStream:
             model=self.conv.model,
             provider=PROVIDER,
         )
+
+    def can_resume(self, exc: httpx.HTTPError) -> bool:
+        """True when a broken stream should be replayed (once, after it opened)."""
+        return self.opened and not self.resumed and not isinstance(exc, httpx.TimeoutException)
+
+    def start_replay(self, response: httpx.Response) -> bool:
+        """Check the replay endpoint's answer; False when the server cannot replay (then the
+        original error stands)."""
+        self.resumed = True
+        kind = response.headers.get("content-type", "")
+        if response.status_code != 200 or not kind.startswith("text/event-stream"):
+            logger.debug("HuggingChat: no stream replay (HTTP %d)", response.status_code)
+            return False
+        logger.debug("HuggingChat: replaying the broken answer stream")
+        self.parser.rewind()
+        return True
+
+    def replay(self, chunk: bytes) -> list[Event]:
+        """The events of one chunk of the replay's Server-Sent Events."""
+        events: list[Event] = []
+        for event, data in self._frames.feed(chunk):
+            if event == "update":
+                try:
+                    update = json.loads(data)
+                except ValueError:
+                    logger.warning("HuggingChat's replay sent an update that is not JSON (skipped)")
+                    continue
+                events.extend(self.parser.apply(update))
+            elif event == "end":
+                self._replay_ended = True
+                try:
+                    status = json.loads(data).get("status")
+                except (ValueError, AttributeError):
+                    status = None
+                if status == "gone" and not self.parser.answered:
+                    raise ConversationError(
+                        "HuggingChat's answer stream broke and the server no longer has the run",
+                        conversation_id=self.conv.conversation_id,
+                        model=self.conv.model,
+                        provider=PROVIDER,
+                    )
+            if self.parser.done or self._replay_ended:
+                break
+        self._note()
+        return events
+
+    @property
+    def replay_over(self) -> bool:
+        """True once the replay sent its ``end`` (or the turn finished)."""
+        return self._replay_ended or self.parser.done

@@ -14,11 +14,12 @@ import os
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from .._shared.checks import check_model_arg
 from .._shared.config import Secret
 from .._shared.messages import prepare_messages, sniff_mime
 from ..errors import InvalidInputError
@@ -28,6 +29,7 @@ __all__ = [
     "COOKIE_NAME",
     "DEFAULT_CHAT_MODEL",
     "ENV_CHAT_COOKIE",
+    "TOKEN_COOKIE_NAME",
     "Conversation",
     "SearchResult",
     "Turn",
@@ -35,15 +37,19 @@ __all__ = [
     "format_prompt",
     "last_user_message",
     "media_files",
+    "message_images",
     "multipart_body",
     "plan_turn",
     "resolve_cookies",
     "search_result",
 ]
 
-DEFAULT_CHAT_MODEL = "meta-llama/Llama-3.3-70B-Instruct"
+DEFAULT_CHAT_MODEL = "omni"
+"""HuggingChat's router alias, its default model since chat-ui 2d549953e (2025-09-24)."""
 ENV_CHAT_COOKIE = "HF_CHAT_COOKIE"
 COOKIE_NAME = "hf-chat"
+TOKEN_COOKIE_NAME = "token"
+"""huggingface.co's login cookie; since 2025-10-14 HuggingChat's session is coupled to it."""
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _UNSAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._ -]")
 
@@ -58,10 +64,15 @@ def check_id(conversation_id: Any) -> str:
     return conversation_id
 
 
+_STATE_KEYS = ("conversation_id", "message_id", "turns", "title")
+
+
 @dataclass
 class Conversation:
-    """One HuggingChat conversation with one model: ``conversation_id``, the ``message_id`` the
-    next message answers (the parent), the number of finished ``turns`` and the ``title``.
+    """A HuggingChat conversation: the current ``model``, its ``conversation_id``, the
+    ``message_id`` the next message answers (the parent), the number of finished ``turns`` and
+    the ``title``; ``others`` keeps the same state for the other models this object has talked
+    to (as the seed's ``models`` dict: one object can hold several models, see :meth:`switch`).
 
     The client updates it in place after each turn. :meth:`to_json` / :meth:`from_json` let it
     survive a process restart; it never holds the cookie.
@@ -72,6 +83,7 @@ class Conversation:
     message_id: str | None = None
     turns: int = 0
     title: str | None = None
+    others: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_id(self.conversation_id)
@@ -80,8 +92,39 @@ class Conversation:
 
     @property
     def models(self) -> dict[str, dict[str, str | None]]:
-        """The seed's view: ``{model: {"conversationId", "messageId"}}``."""
-        return {self.model: {"conversationId": self.conversation_id, "messageId": self.message_id}}
+        """The seed's view: ``{model: {"conversationId", "messageId"}}`` for every model."""
+        out = {
+            model: {"conversationId": state["conversation_id"], "messageId": state["message_id"]}
+            for model, state in self.others.items()
+        }
+        out[self.model] = {"conversationId": self.conversation_id, "messageId": self.message_id}
+        return out
+
+    def _state(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in _STATE_KEYS}
+
+    def switch(self, model: str) -> bool:
+        """Make ``model`` the current one if this object already holds a conversation with it
+        (the current one is kept in :attr:`others`); False when it does not."""
+        if model == self.model:
+            return True
+        state = self.others.pop(model, None)
+        if state is None:
+            return False
+        self.others[self.model] = self._state()
+        self.model = model
+        for key in _STATE_KEYS:
+            setattr(self, key, state[key])
+        return True
+
+    def adopt(self, other: Conversation) -> None:
+        """Add ``other`` (a new conversation with another model) and make it the current one."""
+        if other.model != self.model:
+            self.others[self.model] = self._state()
+        self.others.pop(other.model, None)
+        self.model = other.model
+        for key in _STATE_KEYS:
+            setattr(self, key, getattr(other, key))
 
     def to_json(self) -> str:
         """This conversation as a JSON string (see :meth:`from_json`)."""
@@ -96,9 +139,21 @@ class Conversation:
             raise InvalidInputError("Conversation.from_json needs the JSON of to_json()") from None
         if not isinstance(raw, dict) or not isinstance(raw.get("conversation_id"), str):
             raise InvalidInputError("Conversation.from_json: no 'conversation_id' in the JSON")
+        others: dict[str, dict[str, Any]] = {}
+        raw_others = raw.get("others")
+        for model, state in (raw_others if isinstance(raw_others, dict) else {}).items():
+            if isinstance(state, dict) and isinstance(state.get("conversation_id"), str):
+                other = cls._from_state(str(model), state)
+                others[other.model] = other._state()
+        found = cls._from_state(str(raw.get("model") or ""), raw)
+        found.others = others
+        return found
+
+    @classmethod
+    def _from_state(cls, model: str, raw: Mapping[str, Any]) -> Conversation:
         message_id, title, turns = raw.get("message_id"), raw.get("title"), raw.get("turns", 0)
         return cls(
-            model=str(raw.get("model") or ""),
+            model=model,
             conversation_id=raw["conversation_id"],
             message_id=message_id if isinstance(message_id, str) else None,
             turns=turns if isinstance(turns, int) and turns >= 0 else 0,
@@ -130,6 +185,15 @@ def _parse_cookie_header(header: str) -> dict[str, str]:
 def resolve_cookies(cookies: Mapping[str, str] | None, cookie_header: str | None) -> dict[str, str]:
     """The cookies to send: ``cookies``, else ``cookie_header``, else ``HF_CHAT_COOKIE`` (a bare
     ``hf-chat`` value or a Cookie header)."""
+    if cookies is not None and not isinstance(cookies, Mapping):
+        raise InvalidInputError(
+            f"cookies must be a dict such as {{'hf-chat': '...'}}, not {type(cookies).__name__}"
+        )
+    if cookie_header is not None and not isinstance(cookie_header, str):
+        raise InvalidInputError(
+            f"cookie_header must be a Cookie header string such as 'hf-chat=...', not "
+            f"{type(cookie_header).__name__}"
+        )
     if cookies is not None:
         found = {
             str(k): v.get_secret_value() if isinstance(v, Secret) else str(v)
@@ -166,7 +230,11 @@ def format_prompt(messages: Sequence[Mapping[str, Any]]) -> str:
     ``Assistant:``; a lone message is sent as its bare content."""
     if len(messages) == 1:
         return _text_of(messages[0].get("content"))
-    lines = [f"{str(m['role']).capitalize()}: {_text_of(m.get('content'))}" for m in messages]
+    lines = [
+        f"{str(m['role']).capitalize()}: {text}"
+        for m in messages
+        if (text := _text_of(m.get("content")))
+    ]
     return "\n".join([*lines, "Assistant:"])
 
 
@@ -260,6 +328,27 @@ class Turn:
     files: list[tuple[str, str, bytes]]
 
 
+def check_ask_options(web_search: Any, tools: Any) -> None:
+    """``web_search`` must be a bool and ``tools`` a list of tool-id strings."""
+    if not isinstance(web_search, bool):
+        raise InvalidInputError(f"web_search={web_search!r} must be True or False")
+    if isinstance(tools, str) or not isinstance(tools, (list, tuple)):
+        raise InvalidInputError(
+            f"tools must be a list of HuggingChat tool ids (strings), not {type(tools).__name__}"
+        )
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, str) or not tool.strip():
+            raise InvalidInputError(f"tools[{i}]={tool!r} must be a non-empty tool id string")
+
+
+def check_query(query: Any) -> None:
+    """A web-search query: a non-empty string."""
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidInputError(
+            f"query={query!r} must be a non-empty string, e.g. 'latest Python release'"
+        )
+
+
 def plan_turn(
     model: str | None,
     messages: Any,
@@ -268,6 +357,12 @@ def plan_turn(
     default_model: str,
 ) -> Turn:
     """Validate the arguments of an ask (nothing is sent) and prepare its parts."""
+    check_model_arg(model)
+    if conversation is not None and not isinstance(conversation, Conversation):
+        raise InvalidInputError(
+            f"conversation must be a Conversation (from an earlier ask or "
+            f"Conversation.from_json), or None; not {type(conversation).__name__}"
+        )
     model = model or (conversation.model if conversation else default_model)
     if conversation is not None and conversation.model != model:
         raise InvalidInputError(
@@ -275,14 +370,45 @@ def plan_turn(
             "conversation=None to start one with this model"
         )
     wire = prepare_messages(messages)
-    files = media_files(media)
+    files = media_files([*message_images(wire), *_as_list(media)])
     return Turn(model, format_prompt(wire), last_user_message(wire), files)
 
 
-def search_result(items: Sequence[Event | Conversation]) -> SearchResult:
-    """A :class:`SearchResult` from the items of one ask."""
+def _as_list(media: Any) -> list[Any]:
+    if media is None:
+        return []
+    if isinstance(media, (bytes, bytearray, str, Path)):
+        return [media]
+    if isinstance(media, tuple) and len(media) == 2 and isinstance(media[0], (bytes, bytearray)):
+        return [media]
+    return list(media)
+
+
+def message_images(messages: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """The images inside the trailing user messages (``image_url`` parts), uploaded as files
+    like ``media`` (seed ``merge_media``): ``data:`` URIs and file paths."""
+    found: list[Any] = []
+    for message in reversed(messages):
+        if message.get("role") != "user":
+            break
+        content = message.get("content")
+        parts = content if isinstance(content, list) else []
+        for part in reversed(parts):
+            if not isinstance(part, Mapping) or part.get("type") != "image_url":
+                continue
+            image = part.get("image_url")
+            url = image.get("url") if isinstance(image, Mapping) else image
+            if isinstance(url, str) and url:
+                found.append(url)
+    return list(reversed(found))
+
+
+def search_result(items: Sequence[Event | Conversation], answer: str | None = None) -> SearchResult:
+    """A :class:`SearchResult` from the items of one ask; ``answer`` is the final answer's
+    text (else the streamed text)."""
     conversation = next(i for i in items if isinstance(i, Conversation))
     sources = next((list(i.sources) for i in items if isinstance(i, Sources)), [])
     title = next((i.text for i in items if isinstance(i, Title)), conversation.title)
-    answer = "".join(i.text for i in items if isinstance(i, TextDelta))
+    if answer is None:
+        answer = "".join(i.text for i in items if isinstance(i, TextDelta))
     return SearchResult(answer, sources, conversation, title)

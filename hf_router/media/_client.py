@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from .._shared.catalog import Catalog
+from .._shared.checks import check_count, check_url
 from .._shared.config import (
     DEFAULT_TIMEOUT,
     ENV_BASE_URL,
@@ -102,6 +103,12 @@ class MediaClient(Closeable):
         for name, value in counts.items():
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InvalidInputError(f"{name}={value!r} must be a whole number >= 1")
+        check_count(max_retries, "max_retries", low=0)
+        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+            raise InvalidInputError("retry_policy must be a hf_router RetryPolicy, or None")
+        if output_dir is not None and not isinstance(output_dir, (str, os.PathLike)):
+            raise InvalidInputError(f"output_dir={output_dir!r} must be a directory path or None")
+        check_url(base_url, "base_url")
         self.base_url = resolve_router_root(base_url)
         self.hub_url = resolve_hub_url(hub_url)
         self.requires_token = is_hf_router(self.base_url)
@@ -219,6 +226,7 @@ class MediaClient(Closeable):
         """Sync twin of :meth:`astream_media` (same arguments). It runs the async
         implementation on a private event loop in a worker thread (with its own pooled HTTP
         client) and hands the events over, so it also works inside a running event loop."""
+        _call_args(kwargs)
         thread, engine = self._sync_engine()
         yield from thread.iterate(engine.astream(kind, model, prompt, **kwargs))
 
@@ -240,12 +248,12 @@ class MediaClient(Closeable):
         as :meth:`astream_media`: ``n``, ``aspect_ratio`` (default ``16:9``), ``resolution``
         (default ``480p``), ``seed``, ``negative_prompt``, ``extra_data``, ``provider``,
         ``output_dir``."""
-        events = self.astream_media("video", model, prompt, **kwargs)
+        events = self.astream_media("video", model, prompt, **_call_args(kwargs))
         return [e async for e in events if isinstance(e, MediaResult)]
 
     def generate_video(self, model: str, prompt: str, **kwargs: Any) -> list[MediaResult]:
         """Sync twin of :meth:`agenerate_video` (see :meth:`stream_media`)."""
-        events = self.stream_media("video", model, prompt, **kwargs)
+        events = self.stream_media("video", model, prompt, **_call_args(kwargs))
         return [e for e in events if isinstance(e, MediaResult)]
 
     # -- models -------------------------------------------------------------------------------
@@ -297,7 +305,34 @@ class MediaClient(Closeable):
         return list(out)
 
 
+_CALL_ARGS = frozenset(
+    {
+        "n",
+        "aspect_ratio",
+        "width",
+        "height",
+        "resolution",
+        "seed",
+        "negative_prompt",
+        "extra_data",
+        "provider",
+        "output_dir",
+    }
+)
+
+
+def _call_args(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Reject unknown keyword arguments (naming them) before anything is sent."""
+    unknown = sorted(set(kwargs) - _CALL_ARGS)
+    if unknown:
+        raise InvalidInputError(
+            f"Unknown argument(s) {', '.join(unknown)}; pass {', '.join(sorted(_CALL_ARGS))}, "
+            "and provider-specific fields in extra_data={...}"
+        )
+    return kwargs
+
+
 def _image_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     if "resolution" in kwargs:
         raise InvalidInputError("resolution applies to videos: use generate_video()")
-    return kwargs
+    return _call_args(kwargs)

@@ -15,7 +15,9 @@ import asyncio
 import json
 import logging
 import os
+import random
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import httpx
 from tenacity import AsyncRetrying
 
 from .._shared.catalog import Catalog
+from .._shared.checks import check_model_arg
 from .._shared.http import HTTPSession, araise_for_status, transport_error
 from .._shared.models import ModelRef, parse_model
 from .._shared.retry import retry_kwargs
@@ -41,7 +44,15 @@ from ._download import adownload, is_router_url, read_capped, save_bytes
 from ._run import Candidate, MediaRun
 from ._settings import MediaSettings
 from .providers import PROVIDERS, get_provider
-from .providers._base import TASKS, MediaBytes, MediaOutput, MediaTask, Pending, RequestSpec
+from .providers._base import (
+    TASKS,
+    LoraAdapter,
+    MediaBytes,
+    MediaOutput,
+    MediaTask,
+    Pending,
+    RequestSpec,
+)
 
 __all__ = ["MediaEngine"]
 
@@ -52,6 +63,8 @@ STATUS_INTERVAL = 0.5
 """Seconds between two ``Status("Generating")`` events (the promise is at least one a second)."""
 SKIP_STATUSES = frozenset({400, 401, 402})
 """A provider answering one of these is skipped and the next one tried (seed)."""
+SEED_FIRST = ("replicate", "together", "hf-inference")
+"""The seed ``HuggingFaceMedia`` tries these first (in mapping order), then the rest."""
 JOB_GONE_STATUSES = frozenset({400, 404, 409, 410, 422})
 """A poll answered with one of these means the job failed (fal-ai answers a failed job's
 result with 422)."""
@@ -76,8 +89,13 @@ class MediaEngine:
         provider: str | None = None,
         output_dir: str | os.PathLike[str] | None = None,
         extra_data: Mapping[str, Any] | None = None,
+        seed_compat: bool = False,
         **task_args: Any,
     ) -> AsyncIterator[Event]:
+        """Run one call (see :meth:`MediaClient.astream_media`). ``seed_compat`` is the seed
+        facade's behaviour: replicate, together and hf-inference first, and a random ``seed``
+        for each hf-inference request that has none."""
+        check_model_arg(model, optional=False)
         task = MediaTask.build(kind, prompt, extra=extra_data, **task_args)
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_N:
             raise InvalidInputError(
@@ -87,6 +105,7 @@ class MediaEngine:
         if self.settings.requires_token and not self.http.token:
             raise MissingTokenError("No Hugging Face token was found")
         run = MediaRun(ref, task, n, _directory(output_dir or self.settings.output_dir))
+        run.seed_compat = seed_compat
         loop = asyncio.get_running_loop()
         start = loop.time()
         yield Status("Generating", "Generating 0s (starting)", 0.0)
@@ -111,7 +130,7 @@ class MediaEngine:
 
     async def _produce(self, run: MediaRun) -> None:
         try:
-            run.candidates = await self._plan(run.ref, run.task.kind)
+            run.candidates = await self._plan(run.ref, run.task.kind, run.seed_compat)
             run.state = "submitting"
             semaphore = asyncio.Semaphore(self.settings.max_concurrency)
             jobs = [asyncio.create_task(self._job(run, semaphore)) for _ in range(run.n)]
@@ -127,7 +146,7 @@ class MediaEngine:
         finally:
             run.queue.put_nowait(None)
 
-    async def _plan(self, ref: ModelRef, kind: str) -> list[Candidate]:
+    async def _plan(self, ref: ModelRef, kind: str, seed_order: bool = False) -> list[Candidate]:
         if ref.provider:
             get_provider(ref.provider)  # an unknown name is the caller's mistake
         mapping = await self.catalog.aget_mapping(ref.repo_id)
@@ -153,6 +172,8 @@ class MediaEngine:
             )
         if len(usable) < len(media):
             logger.info("%s: skipping media providers hf_router does not speak", ref.repo_id)
+        if seed_order:
+            usable.sort(key=lambda m: m.provider not in SEED_FIRST)  # stable: mapping order kept
         return [Candidate(i, m) for i, m in enumerate(usable, 1)]
 
     async def _job(self, run: MediaRun, semaphore: asyncio.Semaphore) -> None:
@@ -161,7 +182,13 @@ class MediaEngine:
                 if cand.name in run.failures:
                     continue
                 provider = PROVIDERS[cand.name]
-                spec = provider.submit(run.task, cand.entry.provider_id or run.ref.repo_id)
+                spec = provider.submit(
+                    self._task_for(run, cand),
+                    cand.entry.provider_id or run.ref.repo_id,
+                    LoraAdapter.from_mapping(
+                        run.ref.repo_id, cand.entry.extra, self.settings.hub_url
+                    ),
+                )
                 try:
                     body, ctype = await self._request(spec, cand.name, run.ref.repo_id)
                 except APIStatusError as exc:
@@ -176,6 +203,13 @@ class MediaEngine:
                 run.done += 1
                 return
             raise run.final_error()
+
+    @staticmethod
+    def _task_for(run: MediaRun, cand: Candidate) -> MediaTask:
+        """The task as sent to ``cand``: in seed mode hf-inference gets a random seed."""
+        if run.seed_compat and cand.name == "hf-inference" and run.task.seed is None:
+            return replace(run.task, seed=random.randint(0, 2**32))
+        return run.task
 
     async def _wait(self, run: MediaRun, cand: Candidate, output: MediaOutput) -> MediaOutput:
         """Poll a queued job until it is done, at most ``poll_timeout`` seconds."""
@@ -285,6 +319,8 @@ def _speaks(provider: str, kind: str) -> bool:
 
 
 def _directory(value: str | os.PathLike[str]) -> Path:
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        raise InvalidInputError(f"output_dir={value!r} must be a directory path (str or Path)")
     return Path(value).expanduser()
 
 

@@ -43,6 +43,8 @@ class MediaRun:
         self.served: set[str] = set()
         self.done = 0
         self.state = "starting"
+        self.seed_compat = False
+        """The seed facade's provider order and random hf-inference seeds."""
 
     def skip(self, cand: Candidate, error: APIStatusError) -> None:
         """Skip ``cand`` for the rest of the call (once, however many jobs saw it fail)."""

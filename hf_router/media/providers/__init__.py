@@ -13,8 +13,8 @@ from ...errors import InvalidInputError
 from ._base import TASKS, MediaProvider
 from .fal_ai import FalAIProvider
 from .hf_inference import HFInferenceProvider
-from .nebius import NebiusProvider, NscaleProvider
 from .novita import NovitaProvider
+from .nscale import NscaleProvider
 from .replicate import ReplicateProvider
 from .together import TogetherProvider
 from .wavespeed import WavespeedProvider
@@ -28,13 +28,13 @@ PROVIDERS: dict[str, MediaProvider] = {
         FalAIProvider(),
         ReplicateProvider(),
         TogetherProvider(),
-        NebiusProvider(),
         NscaleProvider(),
         NovitaProvider(),
         WavespeedProvider(),
     )
 }
-"""Every media provider hf_router speaks, by the Hub's provider name."""
+"""Every media provider hf_router speaks, by the Hub's provider name. (nebius is gone: the
+router stopped routing it on 2026-07-01 and both official clients dropped it.)"""
 
 
 def get_provider(name: str) -> MediaProvider:

@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
+from ..._shared.checks import check_json
 from ...errors import GenerationFailedError, InvalidInputError, MalformedResponseError
+from ._sizes import (
+    ASPECT_RATIOS,
+    DEFAULT_ASPECT_RATIO,
+    MAX_SIDE,
+    parse_ratio,
+    size_for,
+    video_size,
+)
 
 __all__ = [
     "ASPECT_RATIOS",
@@ -28,6 +35,7 @@ __all__ = [
     "TASKS",
     "VIDEO_STEPS",
     "Kind",
+    "LoraAdapter",
     "MediaBytes",
     "MediaOutput",
     "MediaProvider",
@@ -43,63 +51,63 @@ __all__ = [
     "path_id",
     "quote_id",
     "size_for",
+    "video_size",
 ]
 
 Kind = Literal["image", "video"]
 KINDS: tuple[Kind, ...] = ("image", "video")
 TASKS: dict[str, str] = {"image": "text-to-image", "video": "text-to-video"}
 """The Hub mapping task of each kind."""
-DEFAULT_ASPECT_RATIO: dict[str, str] = {"image": "1:1", "video": "16:9"}
 VIDEO_STEPS = 20
 """``num_inference_steps`` sent with video requests (seed)."""
 
-ASPECT_RATIOS: dict[str, tuple[int, int]] = {
-    "1:1": (1024, 1024),
-    "16:9": (1344, 768),
-    "9:16": (768, 1344),
-    "4:3": (1152, 896),
-    "3:4": (896, 1152),
-    "3:2": (1216, 832),
-    "2:3": (832, 1216),
-    "21:9": (1536, 640),
-}
-"""Width and height (multiples of 16, about one megapixel) for each named aspect ratio."""
 
-_RATIO_RE = re.compile(r"^\s*(\d{1,4})\s*[:x/]\s*(\d{1,4})\s*$")
-_MAX_SIDE = 8192
+@dataclass(frozen=True, slots=True)
+class LoraAdapter:
+    """A LoRA adapter from the Hub mapping (``adapter: "lora"``, ``adapterWeightsPath``): the
+    Hub repo that holds it, the weights file inside it and the Hub the files are served from."""
 
+    repo_id: str
+    weights_path: str
+    hub_url: str = "https://huggingface.co"
 
-def _ratio(aspect_ratio: str) -> tuple[int, int]:
-    match = _RATIO_RE.match(aspect_ratio) if isinstance(aspect_ratio, str) else None
-    w, h = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-    if not w or not h or not 0.25 <= w / h <= 4:
-        raise InvalidInputError(
-            f"aspect_ratio={aspect_ratio!r} is not a usable aspect ratio: pass 'W:H' with two "
-            f"positive whole numbers between 1:4 and 4:1, such as {', '.join(ASPECT_RATIOS)}"
-        )
-    return w, h
+    @property
+    def weights_url(self) -> str:
+        """``{hub}/{repo}/resolve/main/{weights_path}`` (fal-ai's ``loras[].path``)."""
+        parts = self.weights_path.split("/")
+        if not self.weights_path or any(p in ("", ".", "..") for p in parts):
+            raise MalformedResponseError(
+                f"The adapterWeightsPath {self.weights_path!r} of {self.repo_id} is not a file path",
+                hint="Report the model's mapping on its Hub page, or pick another provider.",
+            )
+        path = "/".join(quote(p, safe=_SEGMENT_SAFE) for p in parts)
+        return f"{self.hub_url.rstrip('/')}/{path_id(self.repo_id)}/resolve/main/{path}"
 
+    @property
+    def repo_url(self) -> str:
+        """``https://huggingface.co/{repo}`` (replicate's ``lora_weights``; the official clients
+        write the public Hub here, not ``HF_ENDPOINT``)."""
+        return f"https://huggingface.co/{path_id(self.repo_id)}"
 
-def size_for(aspect_ratio: str | None, kind: Kind = "image") -> tuple[int, int]:
-    """Width and height for ``aspect_ratio`` (the kind's default ratio when None): the table
-    :data:`ASPECT_RATIOS`, else about one megapixel at that ratio, in multiples of 16."""
-    ratio = DEFAULT_ASPECT_RATIO[kind] if aspect_ratio is None else aspect_ratio
-    w, h = _ratio(ratio)
-    for name, size in ASPECT_RATIOS.items():
-        a, b = map(int, name.split(":"))
-        if a * h == b * w:  # the same ratio, however written
-            return size
-    scale = math.sqrt(1024 * 1024 / (w * h))
-    return max(16, round(w * scale / 16) * 16), max(16, round(h * scale / 16) * 16)
+    @classmethod
+    def from_mapping(
+        cls, repo_id: str, extra: Mapping[str, Any], hub_url: str
+    ) -> LoraAdapter | None:
+        """The adapter of a mapping entry (its fields beyond provider/providerId/status/task),
+        or None: ``adapterWeightsPath`` is required, ``adapter`` must be ``lora`` when given."""
+        path, adapter = extra.get("adapterWeightsPath"), extra.get("adapter")
+        if not isinstance(path, str) or not path or adapter not in (None, "lora"):
+            return None
+        return cls(repo_id, path, hub_url)
 
 
 def _side(name: str, value: object) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 16 <= value <= _MAX_SIDE:
+    if isinstance(value, bool) or not isinstance(value, int) or not 16 <= value <= MAX_SIDE:
         raise InvalidInputError(
             f"{name}={value!r} is not a usable size: pass a whole number of pixels between 16 "
-            f"and {_MAX_SIDE} (multiples of 16 work with every provider), or leave it out"
+            f"and {MAX_SIDE} (multiples of 16 work with every provider), or leave it out"
         )
     return value
 
@@ -135,18 +143,28 @@ class MediaTask:
     ) -> MediaTask:
         """Validate the arguments (:class:`InvalidInputError` saying what to pass instead) and
         apply the seed's defaults: aspect ratio 1:1 for images and 16:9 for video, the size
-        from the aspect ratio unless given, and for video ``num_inference_steps`` 20."""
+        from the aspect ratio unless given (for video from ``resolution`` and the aspect
+        ratio, :func:`video_size`), and for video ``num_inference_steps`` 20."""
         if kind not in KINDS:
             raise InvalidInputError(f"kind={kind!r} is not supported: pass 'image' or 'video'")
-        if not isinstance(prompt, str) or not prompt.strip():
+        if prompt is not None and not isinstance(prompt, str):
+            raise InvalidInputError(
+                f"prompt must be a string describing what to generate, not {type(prompt).__name__}"
+            )
+        if not prompt or not prompt.strip():
             raise InvalidInputError(
                 "The prompt is empty: pass a text that describes what to generate, "
                 "e.g. prompt='a red fox in the snow'"
             )
         ratio = "{}:{}".format(
-            *_ratio(DEFAULT_ASPECT_RATIO[kind] if aspect_ratio is None else aspect_ratio)
+            *parse_ratio(DEFAULT_ASPECT_RATIO[kind] if aspect_ratio is None else aspect_ratio)
         )
-        base_w, base_h = size_for(ratio, kind)  # type: ignore[arg-type]
+        if resolution is not None and (not isinstance(resolution, str) or not resolution.strip()):
+            raise InvalidInputError(f"resolution={resolution!r}: pass e.g. '480p' or '720p'")
+        if kind == "video":  # the frame size the resolution names, not the image table
+            base_w, base_h = video_size(resolution, ratio)
+        else:
+            base_w, base_h = size_for(ratio, kind)  # type: ignore[arg-type]
         w, h = _side("width", width), _side("height", height)
         if w is None and h is None:
             w, h = base_w, base_h
@@ -158,12 +176,11 @@ class MediaTask:
             raise InvalidInputError(f"seed={seed!r} must be a whole number >= 0, or None")
         if negative_prompt is not None and not isinstance(negative_prompt, str):
             raise InvalidInputError("negative_prompt must be a string, or None")
-        if resolution is not None and (not isinstance(resolution, str) or not resolution.strip()):
-            raise InvalidInputError(f"resolution={resolution!r}: pass e.g. '480p' or '720p'")
         if extra is not None and (
             not isinstance(extra, Mapping) or not all(isinstance(k, str) for k in extra)
         ):
             raise InvalidInputError("extra_data must be a dict with string keys, or None")
+        check_json(extra, "extra_data")
         return cls(
             kind=kind,  # type: ignore[arg-type]
             prompt=prompt,
@@ -256,8 +273,11 @@ class MediaProvider:
         """True when this provider can make ``kind`` (``image`` or ``video``)."""
         return kind in self.kinds
 
-    def submit(self, task: MediaTask, provider_id: str) -> RequestSpec:
-        """The request that starts the generation. Override this."""
+    def submit(
+        self, task: MediaTask, provider_id: str, lora: LoraAdapter | None = None
+    ) -> RequestSpec:
+        """The request that starts the generation (with the mapping's LoRA adapter, if any,
+        for the providers that take one). Override this."""
         raise NotImplementedError
 
     def parse(self, body: Any, content_type: str = "") -> MediaOutput:

@@ -1,5 +1,7 @@
 """fal-ai: images answered at once with a URL; video through the queue (submit with
-``?_subdomain=queue``, poll ``.../status``, then fetch the result)."""
+``?_subdomain=queue``, poll ``.../status`` until ``COMPLETED``, then fetch the result). A LoRA
+adapter goes as ``loras: [{"path": <Hub resolve URL>, "scale": 1}]`` (huggingface_hub
+``fal_ai.py``, huggingface.js ``fal-ai.ts``)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._base import (
+    LoraAdapter,
     MediaOutput,
     MediaProvider,
     MediaTask,
@@ -24,7 +27,8 @@ from ._base import (
 __all__ = ["FalAIProvider"]
 
 _QUEUE = "?_subdomain=queue"
-_WAITING = frozenset({"IN_QUEUE", "IN_PROGRESS"})
+LORA_BASE_MODEL = "stabilityai/stable-diffusion-xl-base-1.0"
+"""The ``model_name`` sent with ``fal-ai/lora`` (it needs the base model of an SD LoRA)."""
 
 
 class FalAIProvider(MediaProvider):
@@ -33,14 +37,19 @@ class FalAIProvider(MediaProvider):
     name = "fal-ai"
     kinds = frozenset({"image", "video"})
 
-    def submit(self, task: MediaTask, provider_id: str) -> RequestSpec:
+    def submit(
+        self, task: MediaTask, provider_id: str, lora: LoraAdapter | None = None
+    ) -> RequestSpec:
         path = f"/fal-ai/{path_id(provider_id)}"
+        adapter = {"loras": [{"path": lora.weights_url, "scale": 1}]} if lora else {}
         if task.kind == "image":
             size = {"width": task.width, "height": task.height}
-            body = {"prompt": task.prompt, "image_size": size, **task.options(), "num_images": 1}
+            body = {"prompt": task.prompt, "image_size": size, **task.options(), **adapter}
+            if lora and provider_id == "fal-ai/lora":
+                body["model_name"] = LORA_BASE_MODEL
             return RequestSpec("POST", path, json={**body, **task.extra})
-        body = {"prompt": task.prompt, **task.video_options(), **task.options(), **task.extra}
-        return RequestSpec("POST", path + _QUEUE, json=body)
+        body = {"prompt": task.prompt, **task.video_options(), **task.options(), **adapter}
+        return RequestSpec("POST", path + _QUEUE, json={**body, **task.extra})
 
     def parse(self, body: Any, content_type: str = "") -> MediaOutput:
         data = json_object(body, self)
@@ -69,11 +78,13 @@ class FalAIProvider(MediaProvider):
         status = str(data.get("status") or "")
         if media:
             return media
-        if status in _WAITING:
-            return replace(job, status=status)
         if status == "COMPLETED" and job.result is not None:
             return Pending(job.job_id, job.result, status=status, wait=False)
-        raise self.failed(job.job_id, data.get("error") or data.get("detail") or status or body)
+        if data.get("error"):
+            raise self.failed(job.job_id, data["error"])
+        # IN_QUEUE, IN_PROGRESS or anything else: poll again until COMPLETED, as the official
+        # clients do (a failed job is COMPLETED; its result then answers 422).
+        return replace(job, status=status)
 
 
 def _media(data: Mapping[str, Any]) -> MediaURL | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._base import MediaBytes, MediaProvider, MediaTask, RequestSpec, compact, path_id
+from ._base import LoraAdapter, MediaBytes, MediaProvider, MediaTask, RequestSpec, compact, path_id
 
 __all__ = ["HFInferenceProvider"]
 
@@ -15,7 +15,9 @@ class HFInferenceProvider(MediaProvider):
     name = "hf-inference"
     kinds = frozenset({"image"})
 
-    def submit(self, task: MediaTask, provider_id: str) -> RequestSpec:
+    def submit(
+        self, task: MediaTask, provider_id: str, lora: LoraAdapter | None = None
+    ) -> RequestSpec:
         parameters = compact(
             {"width": task.width, "height": task.height, **task.options(), **task.extra}
         )

@@ -1,12 +1,15 @@
 """replicate: ``Prefer: wait`` predictions; ``output`` is a URL or a list of URLs (taken as
 soon as it is there, as recorded traffic shows it while still ``processing``), polled through
-``/replicate/v1/predictions/{id}`` while ``starting``/``processing`` without output."""
+``/replicate/v1/predictions/{id}`` while ``starting``/``processing`` without output (the
+official clients give up on a null output instead). A LoRA adapter of an image model goes as
+``input.lora_weights: "https://huggingface.co/{repo}"`` (huggingface_hub ``replicate.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ._base import (
+    LoraAdapter,
     MediaOutput,
     MediaProvider,
     MediaTask,
@@ -30,14 +33,17 @@ class ReplicateProvider(MediaProvider):
     name = "replicate"
     kinds = frozenset({"image", "video"})
 
-    def submit(self, task: MediaTask, provider_id: str) -> RequestSpec:
+    def submit(
+        self, task: MediaTask, provider_id: str, lora: LoraAdapter | None = None
+    ) -> RequestSpec:
         size = (
             {"width": task.width, "height": task.height}
             if task.kind == "image"
             else task.video_options()
         )
+        adapter = {"lora_weights": lora.repo_url} if lora and task.kind == "image" else {}
         body: dict[str, Any] = {
-            "input": {"prompt": task.prompt, **size, **task.options(), **task.extra}
+            "input": {"prompt": task.prompt, **size, **task.options(), **adapter, **task.extra}
         }
         model, _, version = provider_id.partition(":")
         headers = {"Prefer": "wait"}

@@ -296,12 +296,21 @@ def complete(
     reasoning: str | None,
     call_id: Callable[[], str],
     length: int | None = None,
+    thinking: int | None = None,
 ) -> Completion:
-    """Answer a chat-completions request body (already validated: has a ``messages`` list)."""
+    """Answer a chat-completions request body (already validated: has a ``messages`` list).
+
+    ``length``: the reply is that many tokens (``tok0 tok1 ...``); ``thinking``: a reasoning
+    model's thought is that many tokens (``Thinking about: <reply>`` cut or continued with
+    `` step1 step2 ...``)."""
     messages: Sequence[Any] = body["messages"]
     prompt = prompt_tokens(messages)
     reply = reply_text(messages) if length is None else " ".join(f"tok{i}" for i in range(length))
     thought = "Thinking about: " + reply
+    if thinking is not None:
+        steps = tokenize(thought)[:thinking]
+        steps += [f" step{i}" for i in range(1, thinking - len(steps) + 1)]
+        thought = "".join(steps)
     reasoning_tokens = tokenize(thought) if reasoning == "field" else []
     think_prefix = f"<think>{thought}</think>\n\n" if reasoning == "think_tags" else ""
     tool = choose_tool(body.get("tools"), body.get("tool_choice"), messages)

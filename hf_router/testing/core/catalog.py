@@ -19,15 +19,17 @@ __all__ = [
 
 DEFAULT_PROVIDERS: tuple[tuple[str, str], ...] = (
     ("together", "live"),
-    ("nebius", "live"),
+    ("cerebras", "live"),
     ("novita", "staging"),
 )
+"""A new model's providers: two the router routes today, then one not live. (nebius was the
+second until the router stopped routing it on 2026-07-01.)"""
 DEFAULT_CONTEXT_LENGTH = 131072
 MEDIA_TASKS = frozenset({"text-to-image", "text-to-video"})
 REASONING_MODES = ("field", "think_tags")
 _PRICING: dict[str, dict[str, float]] = {
     "together": {"input": 0.88, "output": 0.88},
-    "nebius": {"input": 0.13, "output": 0.40},
+    "cerebras": {"input": 0.85, "output": 1.20},
     "novita": {"input": 0.20, "output": 0.60},
 }
 _MODEL_ID_RE = re.compile(r"[A-Za-z0-9][\w.\-]*/[\w.\-]+")
@@ -49,6 +51,17 @@ class ProviderEntry:
     provider_id: str
     task: str
     context_length: int | None = None  # this provider's own, else the model's
+    adapter: str | None = None  # "lora" for a LoRA adapter repo
+    adapter_weights_path: str | None = None  # the weights file inside the repo
+
+    def mapping_fields(self) -> dict[str, Any]:
+        """The adapter fields of this entry in the Hub mapping (only when set)."""
+        out: dict[str, Any] = {}
+        if self.adapter is not None:
+            out["adapter"] = self.adapter
+        if self.adapter_weights_path is not None:
+            out["adapterWeightsPath"] = self.adapter_weights_path
+        return out
 
 
 @dataclass
@@ -87,11 +100,17 @@ class ModelSpec:
                     "status": p.status,
                     "task": p.task,
                     "adapter": None,
+                    **p.mapping_fields(),
                 }
                 for p in self.providers
             ]
         return {
-            p.provider: {"status": p.status, "providerId": p.provider_id, "task": p.task}
+            p.provider: {
+                "status": p.status,
+                "providerId": p.provider_id,
+                "task": p.task,
+                **p.mapping_fields(),
+            }
             for p in self.providers
         }
 
@@ -165,6 +184,10 @@ def build_model(
             isinstance(length, bool) or not isinstance(length, int) or length < 1
         ):
             raise ValueError(f"context_length must be a positive integer, got {length!r}")
+        adapter, weights = item.get("adapter"), item.get("adapterWeightsPath")
+        for key, value in (("adapter", adapter), ("adapterWeightsPath", weights)):
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ValueError(f"{key} must be a non-empty string, got {value!r}")
         entries.append(
             ProviderEntry(
                 provider=name,
@@ -172,6 +195,8 @@ def build_model(
                 provider_id=str(item.get("providerId") or ids.get(name) or model_id),
                 task=str(item.get("task") or task),
                 context_length=length,
+                adapter=adapter,
+                adapter_weights_path=weights,
             )
         )
     return ModelSpec(

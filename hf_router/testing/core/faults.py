@@ -26,6 +26,7 @@ __all__ = [
 
 FaultItem = tuple[str, float | None]
 
+
 # Items that replace the answer with a canned response.
 _STATUS_ITEMS = frozenset(
     {"400", "401", "402", "403", "404", "422", "429", "500", "502", "503", "504"}
@@ -38,6 +39,7 @@ _MEDIA_FLAGS = frozenset({"never_finish", "insecure_url", "insecure_redirect", "
 _HUGGINGCHAT_FLAGS = frozenset(
     {"chat_401", "unknown_model", "no_final_answer", "garbage_lines", "status_error"}
     | {"sources_2023", "sources_2024"}
+    | {"cut_stream", "elicitation", "payment_required", "token_revoked"}
 )
 _FLAG_ITEMS = _CHAT_FLAGS | _MEDIA_FLAGS | _HUGGINGCHAT_FLAGS
 # item -> (its parameter name, integer-valued?); written "item=V", or "item:param=V" for 429/503
@@ -46,6 +48,9 @@ _VALUE_ITEMS: dict[str, tuple[str, bool]] = {
     "slow_first_token": ("slow_first_token", False),
     "slow_tokens": ("slow_tokens", False),
     "length": ("length", True),
+    "slow_generation": ("slow_generation", False),
+    "token_ms": ("token_ms", False),
+    "long_reasoning": ("long_reasoning", True),
     "oversized": ("oversized", True),
     "429": ("retry_after", False),
     "503": ("estimated_time", False),
@@ -54,7 +59,8 @@ _OPTIONAL_VALUE = frozenset({"429", "503"})
 _TIMING = frozenset({"slow_first_token", "slow_tokens"})
 
 # Which items each kind of route honours (a rule with none of them is not used up there).
-CHAT_ITEMS = _ANSWER_ITEMS | _CHAT_FLAGS | {"cut_after", "length"} | _TIMING
+_GENERATION = frozenset({"slow_generation", "token_ms", "long_reasoning"})
+CHAT_ITEMS = _ANSWER_ITEMS | _CHAT_FLAGS | {"cut_after", "length"} | _TIMING | _GENERATION
 MEDIA_ITEMS = _ANSWER_ITEMS | _MEDIA_FLAGS | {"oversized", "slow_first_token"}
 CHAT_AUTH_ITEMS = frozenset({"401", "chat_401"})
 CHAT_CREATE_ITEMS = CHAT_AUTH_ITEMS | {"unknown_model"}
@@ -112,6 +118,9 @@ class FaultPlan:
     slow_first_token: float = 0.0
     slow_tokens: float = 0.0
     length: int | None = None
+    slow_generation: float = 0.0
+    token_ms: float = 100.0
+    long_reasoning: int | None = None
     never_finish: bool = False
     insecure_url: bool = False
     insecure_redirect: bool = False
@@ -124,6 +133,10 @@ class FaultPlan:
     status_error: bool = False
     sources_2023: bool = False
     sources_2024: bool = False
+    cut_stream: bool = False
+    elicitation: bool = False
+    payment_required: bool = False
+    token_revoked: bool = False
 
     @classmethod
     def from_items(cls, items: Iterable[FaultItem]) -> FaultPlan:
@@ -139,11 +152,23 @@ class FaultPlan:
                         plan.estimated_time = value
             elif name in _FLAG_ITEMS:
                 setattr(plan, name, True)
-            elif name in ("cut_after", "length", "oversized"):
+            elif name in ("cut_after", "length", "oversized", "long_reasoning"):
                 setattr(plan, name, int(value or 0))
             else:
                 setattr(plan, name, float(value or 0.0))
         return plan
+
+    @property
+    def token_delay(self) -> float:
+        """Seconds per generated token under ``slow_generation`` (0 otherwise)."""
+        return self.token_ms / 1000.0 if self.slow_generation else 0.0
+
+    def generated_length(self) -> int | None:
+        """The reply's token count: ``length``, else as many tokens as ``slow_generation``
+        seconds hold at one every ``token_ms`` ms, else None (the normal reply)."""
+        if self.length is not None or not self.slow_generation:
+            return self.length
+        return max(1, round(self.slow_generation * 1000.0 / max(self.token_ms, 1.0)))
 
     def answer_response(self, model: str, provider: str | None) -> Response:
         """The canned response for :attr:`answer` (which must be set)."""

@@ -19,7 +19,7 @@ __all__ = ["CoreState", "LoggedRequest", "mask_authorization"]
 
 StoreT = TypeVar("StoreT")
 
-_COOKIE_RE = re.compile(r"(\bhf-chat=)[^;]*")
+_COOKIE_RE = re.compile(r"(\b(?:hf-chat|token)=)[^;]*")
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,9 @@ class LoggedRequest:
     """One request the emulator received (control endpoints excluded).
 
     ``json`` is the parsed JSON body (``None`` when absent or not JSON); ``headers`` has
-    lower-case names and the ``authorization`` value masked (``Bearer hf_***``), as is the
-    ``hf-chat`` cookie (``hf-chat=***``). ``files``: the file names of a multipart request's
-    ``files`` parts (HuggingChat asks, whose ``json`` is the parsed ``data`` part).
+    lower-case names and the ``authorization`` value masked (``Bearer hf_***``), as are the
+    ``hf-chat`` and ``token`` cookies (``hf-chat=***``, ``token=***``). ``files``: the file
+    names of a multipart request's ``files`` parts (HuggingChat asks, whose ``json`` is the parsed ``data`` part).
     """
 
     method: str

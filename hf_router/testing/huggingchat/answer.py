@@ -1,8 +1,10 @@
-"""HuggingChat's deterministic answers: the message updates of one turn, as NDJSON lines.
+"""HuggingChat's deterministic answers in chat-ui's 2024 generation: the message updates of one
+turn, as NDJSON lines.
 
 Order: ``status: started``; reasoning (reasoning models); web search updates then ``sources``
-(when ``web_search``); ``stream`` tokens padded with ``\\u0000``; ``title`` (first turn);
-``file`` (when the input asks to draw/generate an image); ``finalAnswer``; whitespace padding.
+(when ``web_search``); ``stream`` tokens padded with ``\\u0000`` (``padEnd(16)``, 989379c35);
+``title`` (first turn); ``file`` (when the input asks to draw/generate an image);
+``finalAnswer``, then 4096 spaces and no newline (6f3588ac3).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from ..core.faults import FaultPlan
 from ..core.files import png
 
-__all__ = ["Turn", "last_user_input", "plan_turn"]
+__all__ = ["Turn", "last_user_input", "plan_turn", "search_answer", "sources"]
 
 _TOKEN_RE = re.compile(r"\s*\S+")
 _USER_RE = re.compile(r"(?:^|\n)User: ?")
@@ -27,8 +29,8 @@ _DRAW_RE = re.compile(
     r"\b(?:draw|paint|sketch)\b|\b(?:generate|create|make)\b.*\b(?:image|picture|photo|drawing)s?\b",
     re.IGNORECASE | re.DOTALL,
 )
-PAD = 16  # stream tokens are padded with NULs to the next multiple of this (at least one)
-PADDING_LINES = (" " * 512, " " * 512)
+PAD = 16  # chat-ui pads stream tokens with NULs to this length: token.padEnd(16, "\0")
+FILLER = " " * 4096  # after the finalAnswer line, no newline (defeats browser buffering)
 GARBAGE = "upstream hiccup: this line is not JSON"
 
 
@@ -63,6 +65,13 @@ def sources(query: str, form: str) -> list[dict[str, str]]:
     ]
 
 
+def search_answer(query: str) -> str:
+    """The answer to a web-searched ``query`` (both generations): it cites the three sources
+    with markdown links, as chat-ui's GROUNDING prompt asks (17c9f393d)."""
+    links = ", ".join(f"[{i}]({s['link']})" for i, s in enumerate(sources(query, "2024"), 1))
+    return f"According to 3 sources: {query} ({links})"
+
+
 def _web_search(query: str, form: str) -> list[dict[str, Any]]:
     kind = "messageType" if form == "2023" else "subtype"
     found = sources(query, form)
@@ -77,8 +86,8 @@ def _web_search(query: str, form: str) -> list[dict[str, Any]]:
 
 
 def padded(token: str) -> str:
-    """``token`` followed by ``\\u0000`` up to the next multiple of :data:`PAD` (at least one)."""
-    return token + "\u0000" * (PAD - len(token) % PAD)
+    """chat-ui's ``token.padEnd(16, "\\0")``: ``\\u0000`` up to :data:`PAD` characters."""
+    return token.ljust(PAD, "\u0000")
 
 
 @dataclass
@@ -104,8 +113,7 @@ class Turn:
                 yield GARBAGE.encode() + b"\n"
         if plan.no_final_answer or plan.status_error:
             return
-        for line in PADDING_LINES:
-            yield line.encode() + b"\n"
+        yield FILLER.encode()
 
 
 def plan_turn(
@@ -119,7 +127,7 @@ def plan_turn(
 ) -> Turn:
     """Plan the updates answering ``inputs`` (see the module docstring for the order)."""
     query = last_user_input(inputs)
-    answer_text = f"According to 3 sources: {query}" if web_search else query or "(empty)"
+    answer_text = search_answer(query) if web_search else query or "(empty)"
     tokens = _TOKEN_RE.findall(answer_text)
     turn = Turn(query, "".join(tokens), plan=plan)
     updates = turn.updates

@@ -1,5 +1,6 @@
-"""The emulator's HuggingChat state: known models, conversations with their message trees, and
-the two serialisations of a conversation (the JSON API and SvelteKit's devalue ``__data.json``).
+"""The emulator's HuggingChat state: the chat-ui generation it speaks, known models, sessions,
+conversations with their message trees and generation logs, and the serialisations of a
+conversation (the JSON APIs, superjson, and SvelteKit's devalue ``__data.json``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from ..core.ids import uuid_for
+from .shapes import GENERATIONS, OMNI, UNDEFINED, JsDate, superjson, superjson_text
 
 __all__ = [
     "DEFAULT_CHAT_MODELS",
@@ -38,14 +39,6 @@ DEFAULT_CHAT_MODELS: tuple[str, ...] = (
 )
 WEB_SEARCH_FORMS = ("2023", "2024")
 _REASONING_NAME_RE = re.compile(r"r1|reason", re.IGNORECASE)
-
-
-class JsDate:
-    """A JavaScript ``Date`` for :func:`devalue_flatten` (encoded ``["Date", iso]``)."""
-
-    def __init__(self, timestamp: float) -> None:
-        moment = datetime.fromtimestamp(timestamp, timezone.utc)
-        self.iso = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def devalue_flatten(value: Any) -> list[Any]:
@@ -104,6 +97,20 @@ class ChatMessage:
         """The JSON API form ``{"id", "from", "content", "files"}``."""
         return {"id": self.id, "from": self.role, "content": self.content, "files": self.files}
 
+    def current(self) -> dict[str, Any]:
+        """chat-ui 2026's message (``/api/conversation/ID``, plain JSON)."""
+        return {
+            "content": self.content,
+            "from": self.role,
+            "id": self.id,
+            "createdAt": JsDate(self.created).iso,
+            "updatedAt": JsDate(self.created).iso,
+            "files": [
+                {"type": "hash", "name": f, "value": f, "mime": "image/png"} for f in self.files
+            ],
+            "updates": [],
+        }
+
 
 @dataclass
 class ChatConversation:
@@ -116,6 +123,9 @@ class ChatConversation:
     title: str = "New Chat"
     files: dict[str, bytes] = field(default_factory=dict)
     created: float = field(default_factory=time.time)
+    owner: str = ""
+    generations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """generationId -> ``{"events": [unpadded, coalesced updates], "status"}`` (replay)."""
 
     def last_id(self) -> str:
         """The id of the last message (what the next ask must name as ``id``)."""
@@ -142,7 +152,41 @@ class ChatConversation:
             "messages": [m.as_dict() for m in self.messages],
         }
 
-    def _tree_messages(self) -> list[dict[str, Any]]:
+    def current_api_json(self) -> dict[str, Any]:
+        """``GET CHAT/api/conversation/ID`` in chat-ui 2026 (plain JSON, no tree)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "updatedAt": JsDate(self.messages[-1].created).iso,
+            "modelId": self.model,
+            "messages": [m.current() for m in self.messages],
+        }
+
+    def v2(self) -> dict[str, Any]:
+        """The conversation object of ``/api/v2/conversations/ID`` and of the create answer
+        (before superjson)."""
+        return {
+            "messages": self._tree_messages(v2=True),
+            "title": self.title,
+            "model": self.model,
+            "preprompt": self.preprompt,
+            "rootMessageId": self.messages[0].id,
+            "id": self.id,
+            "updatedAt": JsDate(self.messages[-1].created),
+            "modelId": self.model,
+            "shared": False,
+            "deployedSpaces": UNDEFINED,
+        }
+
+    def v2_superjson(self) -> dict[str, Any]:
+        """``GET CHAT/api/v2/conversations/ID`` (superjson)."""
+        return superjson(self.v2())
+
+    def created_answer(self) -> dict[str, Any]:
+        """``POST CHAT/conversation``'s answer since 3b4e090ec (2026-07-03)."""
+        return {"conversationId": self.id, "conversation": superjson_text(self.v2())}
+
+    def _tree_messages(self, v2: bool = False) -> list[dict[str, Any]]:
         ids = [m.id for m in self.messages]
         return [
             {
@@ -153,8 +197,7 @@ class ChatConversation:
                 "updatedAt": JsDate(m.created),
                 "ancestors": ids[:i],
                 "children": ids[i + 1 : i + 2],
-                "files": m.files,
-                "updates": [],
+                **({} if v2 else {"files": m.files, "updates": []}),
             }
             for i, m in enumerate(self.messages)
         ]
@@ -185,6 +228,10 @@ class HuggingChatStore:
 
     models: dict[str, ChatModel] = field(default_factory=dict)
     conversations: dict[str, ChatConversation] = field(default_factory=dict)
+    generation: str = "2026"
+    sessions: dict[str, str] = field(default_factory=dict)
+    """2026 logins: ``hf-chat`` value digest -> the digest of the ``token`` cookie it is
+    coupled to (bound the first time the pair is seen)."""
     _conversations: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _messages: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -197,6 +244,8 @@ class HuggingChatStore:
         for model in DEFAULT_CHAT_MODELS:
             self.add_model(model)
         self.conversations.clear()
+        self.sessions.clear()
+        self.generation = "2026"
         self._conversations = itertools.count(1)
         self._messages = itertools.count(1)
 
@@ -213,15 +262,30 @@ class HuggingChatStore:
         thinks = bool(_REASONING_NAME_RE.search(model)) if reasoning is None else reasoning
         self.models[model] = ChatModel(model, web_search_form, thinks)
 
+    def set_generation(self, generation: str) -> None:
+        """Speak chat-ui's ``generation`` ("2024" or "2026"); ``ValueError`` otherwise."""
+        if generation not in GENERATIONS:
+            raise ValueError(f"generation must be one of {GENERATIONS}, got {generation!r}")
+        self.generation = generation
+
+    def offered(self) -> list[str]:
+        """The models of ``GET /api/models``: 2026 puts the ``omni`` alias first."""
+        listed = list(self.models)
+        return [OMNI, *listed] if self.generation == "2026" else listed
+
+    def model_of(self, model: str) -> ChatModel:
+        """The known model ``model`` (omni: a non-reasoning router model)."""
+        return self.models.get(model) or ChatModel(model)
+
     def message(self, role: str, content: str, files: list[str] | None = None) -> ChatMessage:
         """A new message with a fresh uuid-like id."""
         return ChatMessage(uuid_for("message", next(self._messages)), role, content, files or [])
 
-    def create(self, model: str, preprompt: str = "") -> ChatConversation:
+    def create(self, model: str, preprompt: str = "", owner: str = "") -> ChatConversation:
         """A new conversation, rooted in a system message holding the preprompt."""
         number = next(self._conversations)
         conversation_id = hashlib.sha1(f"conversation-{number}".encode()).hexdigest()[:24]
         root = self.message("system", preprompt)
-        conversation = ChatConversation(conversation_id, model, preprompt, [root])
+        conversation = ChatConversation(conversation_id, model, preprompt, [root], owner=owner)
         self.conversations[conversation_id] = conversation
         return conversation

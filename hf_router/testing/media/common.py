@@ -189,20 +189,31 @@ def prompt_of(sub: Submit, value: Any) -> str | Response:
     return json_response({"error": "Input validation error: missing `prompt`"}, 422, sub.headers)
 
 
-def requested_size(params: dict[str, Any], video: bool) -> tuple[int, int]:
-    """Requested width x height: explicit, from ``size`` ``W*H``, ``image_size`` or the aspect
-    ratio (default 1:1 for images, 16:9 for video)."""
+VIDEO_SIZES: dict[str, dict[str, tuple[int, int]]] = {
+    "480p": {"16:9": (832, 480), "9:16": (480, 832), "1:1": (624, 624)},
+    "720p": {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (960, 960)},
+}
+
+
+def requested_size(params: dict[str, Any], video: bool, size_sep: str = "*") -> tuple[int, int]:
+    """Requested width x height: explicit, from ``size`` (``W*H``, or ``WxH`` with
+    ``size_sep="x"``), ``image_size`` or the aspect ratio (default 1:1 for images, 16:9 for
+    video; for video at the ``resolution``, default 480p: 480p 16:9 is 832x480)."""
     width, height = params.get("width"), params.get("height")
     if isinstance(params.get("image_size"), dict):
         width, height = params["image_size"].get("width"), params["image_size"].get("height")
-    if isinstance(params.get("size"), str) and "*" in params["size"]:
-        left, _, right = params["size"].partition("*")
+    if isinstance(params.get("size"), str) and size_sep in params["size"]:
+        left, _, right = params["size"].partition(size_sep)
         if left.isdigit() and right.isdigit():
             width, height = int(left), int(right)
     if isinstance(width, int) and isinstance(height, int):
         return width, height
     default = "16:9" if video else "1:1"
-    return ASPECT_RATIOS.get(str(params.get("aspect_ratio") or default), ASPECT_RATIOS[default])
+    ratio = str(params.get("aspect_ratio") or default)
+    if video:
+        sizes = VIDEO_SIZES.get(str(params.get("resolution") or "480p"), VIDEO_SIZES["480p"])
+        return sizes.get(ratio, sizes[default])
+    return ASPECT_RATIOS.get(ratio, ASPECT_RATIOS[default])
 
 
 def file_response(item: MediaFile, headers: dict[str, str] | None = None) -> Response:

@@ -96,7 +96,7 @@ def _together_video_body(request: Request, job: MediaJob) -> dict[str, Any]:
     if state == "completed":
         body["outputs"] = {"video_url": job_url(request, job), "cost": 0}
     if state == "failed":
-        body["error"] = job.error
+        body["error"] = {"message": job.error, "code": "generation_failed"}
     return body
 
 
@@ -133,6 +133,20 @@ async def _novita_submit(request: Request) -> Response:
         return prompt
     job = sub.job(prompt, sub.file(prompt, requested_size(sub.body, True), sub.body.get("seed")))
     return json_response({"task_id": job.id}, headers=sub.headers)
+
+
+async def _novita_hf(request: Request) -> Response:
+    """The synchronous route huggingface_hub uses: ``{"video": {"video_url"}}`` at once."""
+    sub = await submit(request, "novita", request.path_params["pid"])
+    if isinstance(sub, Response):
+        return sub
+    prompt = prompt_of(sub, sub.body.get("prompt"))
+    if isinstance(prompt, Response):
+        return prompt
+    if sub.plan.job_failed:
+        return sub.failure()
+    item = sub.file(prompt, requested_size(sub.body, True), sub.body.get("seed"))
+    return json_response({"video": {"video_url": sub.url(item)}}, headers=sub.headers)
 
 
 async def _novita_result(request: Request) -> Response:
@@ -196,6 +210,7 @@ POLLED_ROUTES = [
     Route("/together/v2/videos/{job}", _together_video_get, methods=["GET"]),
     Route("/novita/v3/async/task-result", _novita_result, methods=["GET"]),
     Route("/novita/v3/async/{pid:path}", _novita_submit, methods=["POST"]),
+    Route("/novita/v3/hf/{pid:path}", _novita_hf, methods=["POST"]),
     Route("/wavespeed/api/v3/predictions/{job}/result", _wavespeed_result, methods=["GET"]),
     Route("/wavespeed/api/v3/{pid:path}", _wavespeed_submit, methods=["POST"]),
 ]

@@ -3,8 +3,10 @@
 Every submit route checks the token, finds the model by the provider's model id (providerId;
 the repo id works too), applies the media faults, generates a small valid file from the prompt
 and answers in the provider's shape. Polled jobs finish after ``MediaStore.polls`` polls.
-Synchronous providers (hf-inference, fal-ai images, together/nebius/nscale images) and the fal
-queue live here; the other polled providers in ``_media_polled``.
+Synchronous providers (hf-inference, fal-ai images, together/nscale images) and the fal
+queue live here; the other polled providers in ``polled``. As fal does, the queue answers a
+``response_url`` with the *app* id (the first two segments of a deeper providerId), and the
+poll routes only answer at that app id.
 """
 
 from __future__ import annotations
@@ -35,6 +37,15 @@ from .state import MediaFile, MediaStore
 __all__ = ["MEDIA_ROUTES"]
 
 _FAL_POLL_RE = re.compile(r"(?P<pid>.+)/requests/(?P<id>[^/]+?)(?P<status>/status)?")
+NSCALE_REFUSED = ("width", "height", "num_inference_steps", "cfg_scale")
+"""Fields nscale's images route refuses (it takes ``size: "WxH"``; huggingface_hub maps
+width/height to it and drops the other two)."""
+
+
+def fal_app_id(provider_id: str) -> str:
+    """fal's app id of a providerId: its first two segments (``fal-ai/kling-video`` for
+    ``fal-ai/kling-video/v2/master/text-to-video``), which the queue URLs carry."""
+    return "/".join(provider_id.split("/")[:2])
 
 
 # -- synchronous providers ---------------------------------------------------------------------
@@ -73,7 +84,7 @@ async def _fal_submit(request: Request) -> Response:
     item = sub.file(prompt, requested_size(sub.body, sub.kind == "video"), seed)
     if request.query_params.get("_subdomain") == "queue":
         job = sub.job(prompt, item)
-        base = f"https://queue.fal.run/{pid}/requests/{job.id}"
+        base = f"https://queue.fal.run/{fal_app_id(sub.entry.provider_id)}/requests/{job.id}"
         body = {"request_id": job.id, "status": "IN_QUEUE", "response_url": base}
         urls = {"status_url": base + "/status", "cancel_url": base + "/cancel"}
         return json_response({**body, **urls, "queue_position": 0}, headers=sub.headers)
@@ -91,6 +102,8 @@ async def _fal_poll(request: Request) -> Response:
     job = polled_job(request, "fal-ai", match["id"])
     if isinstance(job, Response):
         return job
+    if match["pid"] != fal_app_id(job.provider_model):  # the job lives under its app id only
+        return json_response({"detail": "Not Found"}, 404, headers)
     base = f"https://queue.fal.run/{match['pid']}/requests/{job.id}"
     if match["status"]:
         state = job.poll()
@@ -108,10 +121,10 @@ async def _fal_poll(request: Request) -> Response:
     return json_response(body, headers=headers)
 
 
-# -- together, nebius, nscale ------------------------------------------------------------------
+# -- together, nscale --------------------------------------------------------------------------
 async def _images_generations(request: Request) -> Response:
     provider = request.path_params["provider"]
-    if provider not in ("together", "nebius", "nscale"):
+    if provider not in ("together", "nscale"):
         return json_response({"error": f"no images route for provider {provider}"}, 404)
     sub = await submit(request, provider, None)
     if isinstance(sub, Response):
@@ -119,17 +132,32 @@ async def _images_generations(request: Request) -> Response:
     prompt = prompt_of(sub, sub.body.get("prompt"))
     if isinstance(prompt, Response):
         return prompt
+    if provider == "nscale":
+        refused = _nscale_refused(sub.body)
+        if refused:
+            return json_response({"error": refused}, 422, sub.headers)
     if sub.plan.job_failed:
         return sub.failure()
     count = sub.body.get("n")
     count = count if isinstance(count, int) and 1 <= count <= 4 else 1
-    size = requested_size(sub.body, False)
+    size = requested_size(sub.body, False, "x" if provider == "nscale" else "*")
     data = [
         {"index": i, "b64_json": b64(sub.file(prompt, size, f"{sub.body.get('seed')}/{i}"))}
         for i in range(count)
     ]
     body = {"id": f"emu-{provider}-images", "model": sub.entry.provider_id, "object": "list"}
     return json_response({**body, "data": data}, headers=sub.headers)
+
+
+def _nscale_refused(body: dict[str, Any]) -> str:
+    """Why nscale refuses ``body`` (empty when it is fine)."""
+    unknown = [k for k in NSCALE_REFUSED if k in body]
+    if unknown:
+        return f"Input validation error: unknown field(s) {', '.join(unknown)}; pass size='WxH'"
+    size = body.get("size")
+    if size is not None and not (isinstance(size, str) and re.fullmatch(r"\d{2,5}x\d{2,5}", size)):
+        return f"Input validation error: size must be 'WxH', got {size!r}"
+    return ""
 
 
 # -- downloads and the Hub model list ----------------------------------------------------------

@@ -21,7 +21,7 @@ DEFAULT_MEDIA_MODELS: tuple[tuple[str, str, dict[str, str]], ...] = (
             "fal-ai": "fal-ai/flux/dev",
             "replicate": "black-forest-labs/flux-dev",
             "together": "black-forest-labs/FLUX.1-dev",
-            "nebius": "black-forest-labs/flux-dev",
+            "nscale": "black-forest-labs/FLUX.1-dev",
             "hf-inference": "black-forest-labs/FLUX.1-dev",
         },
     ),

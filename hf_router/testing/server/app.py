@@ -1,63 +1,28 @@
-"""The emulator's Starlette application: router, Hub and control routes."""
+"""The emulator's Starlette application: the front middleware (request log, cassettes) and the
+routes of every domain (chat, Hub, media, HuggingChat) plus the control routes."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..chat.model import Completion, complete
-from ..core.catalog import ModelSpec, is_model_id
-from ..core.faults import CHAT_ITEMS, FaultPlan, error_event, model_not_supported, unauthorized
+from ..chat.routes import CHAT_ROUTES
+from ..core.drops import DeliberateDrop, install_log_filter
+from ..core.hub import HUB_ROUTES
 from ..core.requests import INVALID as _INVALID
 from ..core.requests import JSON_KEY as _JSON_KEY
-from ..core.requests import LOG_KEY, has_token, scenario_items
-from ..core.requests import dumps as _dumps
-from ..core.requests import json_response as _json
+from ..core.requests import LOG_KEY
 from ..huggingchat.routes import HUGGINGCHAT_ROUTES
 from ..media.routes import MEDIA_ROUTES
 from .control import control
 from .state import EmulatorState
 
 __all__ = ["DeliberateDrop", "create_app", "install_log_filter"]
-
-_POLICIES = frozenset({"fastest", "cheapest", "preferred"})
-_SSE = "text/event-stream"
-_CHUNK_TAIL = b',"logprobs":null,"finish_reason":null}]}\n\n'
-
-
-class DeliberateDrop(Exception):
-    """Raised inside a response body to drop the connection on purpose (``cut_after``)."""
-
-
-def _is_drop(exc: BaseException | None) -> bool:
-    if isinstance(exc, DeliberateDrop):
-        return True
-    nested = getattr(exc, "exceptions", None)
-    return isinstance(nested, tuple) and any(_is_drop(e) for e in nested)
-
-
-class _DropFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and _is_drop(record.exc_info[1]))
-
-
-def install_log_filter() -> None:
-    """Keep uvicorn from logging a traceback for every deliberate connection drop."""
-    logger = logging.getLogger("uvicorn.error")
-    if not any(isinstance(f, _DropFilter) for f in logger.filters):
-        logger.addFilter(_DropFilter())
 
 
 class _Front:
@@ -106,254 +71,11 @@ class _Front:
         await self.app(scope, replay, send)
 
 
-@dataclass
-class _Route:
-    model: ModelSpec | None
-    provider: str | None
-    provider_model: str = ""
-    error: Response | None = None
-
-    def headers(self) -> dict[str, str]:
-        return {"x-inference-provider": self.provider} if self.provider else {}
-
-
-def _unprocessable(message: str, route: _Route) -> _Route:
-    route.error = _json({"error": message}, 422, route.headers())
-    return route
-
-
-def _resolve(state: EmulatorState, name: str, pinned: str | None) -> _Route:
-    """Which model and provider serve ``name`` (``id``, ``id:policy``, ``id:provider``)."""
-    if pinned is not None:
-        spec = state.model_by_provider_id(pinned, name)
-        if spec is None and is_model_id(name):
-            spec = state.model(name)
-        wanted, base = pinned, name
-    else:
-        base, _, suffix = name.partition(":")
-        spec = state.model(base) if is_model_id(base) else None
-        wanted = suffix if suffix and suffix not in _POLICIES else None
-    route = _Route(spec, wanted)
-    if spec is None:
-        route.error = _json({"error": f"Model {name} does not exist"}, 404, route.headers())
-        return route
-    entry = spec.provider(wanted) if wanted else next(iter(spec.live()), None)
-    if entry is None or entry.status != "live":
-        route.error = model_not_supported(base, wanted, route.headers())
-        return route
-    route.provider, route.provider_model = entry.provider, entry.provider_id
-    return route
-
-
-def _route(state: EmulatorState, data: Any, pinned: str | None) -> _Route:
-    if not isinstance(data, dict):
-        return _unprocessable(
-            "Failed to deserialize the JSON body into the target type: expected a JSON object",
-            _Route(None, pinned),
-        )
-    name = data.get("model")
-    if not isinstance(name, str) or not name.strip():
-        return _unprocessable("Input validation error: missing field `model`", _Route(None, pinned))
-    route = _resolve(state, name.strip(), pinned)
-    if route.error is None and not isinstance(data.get("messages"), list):
-        _unprocessable("Input validation error: `messages` must be a list of messages", route)
-    return route
-
-
-def _deltas(c: Completion) -> Iterator[dict[str, Any]]:
-    """The ``delta`` objects of a streamed answer, one token (or fragment) each."""
-    first = True
-    for key, tokens in (("reasoning_content", c.reasoning), ("content", c.content)):
-        for token in tokens:
-            yield {"role": "assistant", key: token} if first else {key: token}
-            first = False
-    for index, call in enumerate(c.tool_calls):
-        function = call["function"]
-        head = {"index": index, "id": call["id"], "type": "function"}
-        delta: dict[str, Any] = {
-            "tool_calls": [{**head, "function": {"name": function["name"], "arguments": ""}}]
-        }
-        yield {"role": "assistant", "content": None, **delta} if first else delta
-        first = False
-        arguments = function["arguments"]
-        for start in range(0, len(arguments), 8):
-            fragment = {"index": index, "function": {"arguments": arguments[start : start + 8]}}
-            yield {"tool_calls": [fragment]}
-    if first:
-        yield {"role": "assistant", "content": ""}
-
-
-_BURST_BLOCK = 64 * 1024
-
-
-async def _in_blocks(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """The same bytes, written in 64 KiB blocks instead of one write per SSE event (the
-    ``burst`` fault: an answer served as fast as possible, as when many chunks share a packet)."""
-    buffer = bytearray()
-    async for piece in events:
-        buffer += piece
-        if len(buffer) >= _BURST_BLOCK:
-            yield bytes(buffer)
-            buffer.clear()
-    if buffer:
-        yield bytes(buffer)
-
-
-@dataclass
-class _Answer:
-    """One answer being rendered: the completion, its metadata and the faults shaping it."""
-
-    completion: Completion
-    completion_id: str
-    created: int
-    model: str
-    plan: FaultPlan
-
-    def body(self) -> dict[str, Any]:
-        c = self.completion
-        message: dict[str, Any] = {
-            "role": "assistant",
-            "content": "".join(c.content) if c.content or not c.tool_calls else None,
-        }
-        if c.reasoning:
-            message["reasoning_content"] = "".join(c.reasoning)
-        if c.tool_calls:
-            message["tool_calls"] = c.tool_calls
-        choice = {
-            "index": 0,
-            "message": message,
-            "logprobs": None,
-            "finish_reason": c.finish_reason,
-        }
-        return {**self._envelope("chat.completion"), "choices": [choice], "usage": c.usage()}
-
-    def _envelope(self, kind: str) -> dict[str, Any]:
-        return {
-            "id": self.completion_id,
-            "object": kind,
-            "created": self.created,
-            "model": self.model,
-            "system_fingerprint": "emu-1",
-        }
-
-    async def cut_json(self, payload: bytes) -> AsyncIterator[bytes]:
-        """Half of a JSON body, then a dropped connection."""
-        yield payload[: len(payload) // 2]
-        raise DeliberateDrop
-
-    async def events(self, include_usage: bool) -> AsyncIterator[bytes]:
-        """The SSE byte chunks of a streamed answer, shaped by the fault plan."""
-        plan, c = self.plan, self.completion
-        head = (
-            _dumps(self._envelope("chat.completion.chunk"))[:-1]
-            + b',"choices":[{"index":0,"delta":'
-        )
-        head = b"data: " + head
-        if plan.slow_first_token:
-            await asyncio.sleep(plan.slow_first_token)
-        for index, delta in enumerate(_deltas(c)):
-            if plan.cut_after is not None and index >= plan.cut_after:
-                raise DeliberateDrop
-            if index and plan.slow_tokens:
-                await asyncio.sleep(plan.slow_tokens)
-            yield head + _dumps(delta) + _CHUNK_TAIL
-            if plan.malformed_sse:
-                yield b"upstream hiccup: this line is not server-sent events\n\n"
-                yield b'data: {"id": "broken", "choices": [{"delta": {"content": \n\n'
-                yield b"data: [DONE]\n\n"
-                return
-            if plan.midstream_error and index == 1:
-                yield error_event()
-                return
-        if plan.cut_after is not None:
-            raise DeliberateDrop
-        if plan.midstream_error:
-            yield error_event()
-            return
-        if plan.end_without_done:
-            return
-        reason = _dumps(c.finish_reason)
-        yield head + b'{},"logprobs":null,"finish_reason":' + reason + b"}]}\n\n"
-        if include_usage:
-            usage = {**self._envelope("chat.completion.chunk"), "choices": [], "usage": c.usage()}
-            yield b"data: " + _dumps(usage) + b"\n\n"
-        yield b"data: [DONE]\n\n"
-
-
-async def _chat(request: Request) -> Response:
-    state: EmulatorState = request.app.state.emulator
-    data = request.scope.get(_JSON_KEY, _INVALID)
-    route = _route(state, data, request.path_params.get("provider"))
-    headers = route.headers()
-    if not has_token(request):
-        return unauthorized(headers)
-    if route.error is not None or route.model is None or route.provider is None:
-        return route.error or _json({"error": "unroutable request"}, 400, headers)
-    try:
-        items = scenario_items(request)
-    except ValueError as exc:
-        return _json({"error": f"Invalid X-Emulator-Scenario: {exc}"}, 400, headers)
-    items.extend(state.faults.take(route.model.model_id, route.provider, only=CHAT_ITEMS))
-    plan = FaultPlan.from_items(items)
-    if plan.answer is not None:
-        if plan.slow_first_token:
-            await asyncio.sleep(plan.slow_first_token)
-        return plan.answer_response(route.model.model_id, route.provider)
-    completion = complete(
-        data, reasoning=route.model.reasoning, call_id=state.call_id, length=plan.length
-    )
-    answer = _Answer(
-        completion, state.completion_id(), int(time.time()), route.provider_model, plan
-    )
-    stream = bool(data.get("stream")) and not plan.json_stream
-    if stream or plan.malformed_sse:
-        options = data.get("stream_options")
-        usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        events = answer.events(usage)
-        if plan.burst:
-            events = _in_blocks(events)
-        return StreamingResponse(events, headers=headers, media_type=_SSE)
-    payload = _dumps(answer.body())
-    if plan.cut_after is not None:
-        headers["content-length"] = str(len(payload))
-        return StreamingResponse(
-            answer.cut_json(payload), headers=headers, media_type="application/json"
-        )
-    if plan.slow_first_token:
-        await asyncio.sleep(plan.slow_first_token)
-    return Response(payload, headers=headers, media_type="application/json")
-
-
-async def _list_models(request: Request) -> Response:
-    state: EmulatorState = request.app.state.emulator
-    models = state.models.values()
-    data = [s.openai_entry() for s in models if s.pipeline_tag() == "text-generation"]
-    return _json({"object": "list", "data": data})
-
-
-async def _hub_model(request: Request) -> Response:
-    state: EmulatorState = request.app.state.emulator
-    model_id = f"{request.path_params['org']}/{request.path_params['name']}"
-    if not is_model_id(model_id):
-        return _json({"error": "Repository not found"}, 404)
-    spec = state.model(model_id)
-    query = request.query_params
-    expand = set(query.getlist("expand[]")) | set(query.getlist("expand"))
-    body: dict[str, Any] = {"_id": spec.hub_id(), "id": spec.model_id}
-    if not expand or "pipeline_tag" in expand:
-        body["pipeline_tag"] = spec.pipeline_tag()
-    if "inferenceProviderMapping" in expand:
-        body["inferenceProviderMapping"] = spec.mapping()
-    return _json(body)
-
-
 def create_app(state: EmulatorState | None = None) -> Starlette:
     """A fresh emulator application (with its own state unless one is given)."""
     routes = [
-        Route("/v1/chat/completions", _chat, methods=["POST"]),
-        Route("/{provider}/v1/chat/completions", _chat, methods=["POST"]),
-        Route("/v1/models", _list_models, methods=["GET"]),
-        Route("/api/models/{org}/{name}", _hub_model, methods=["GET"]),
+        *CHAT_ROUTES,
+        *HUB_ROUTES,
         Route("/_emulator/{what}", control, methods=["GET", "POST", "DELETE"]),
         *MEDIA_ROUTES,
         *HUGGINGCHAT_ROUTES,

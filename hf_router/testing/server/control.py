@@ -57,6 +57,9 @@ async def control(request: Request) -> Response:
             state.media.polls = _polls((await _control_body(request)).get("polls", 1))
         elif what == "chat_models" and method == "POST":
             state.huggingchat.add_model(**await _control_body(request))
+        elif what == "huggingchat" and method == "POST":
+            generation = (await _control_body(request)).get("generation", "2026")
+            state.huggingchat.set_generation(generation)
         elif what == "cassettes" and method == "POST":
             path = (await _control_body(request)).get("path")
             return _json({"interactions": state.cassettes.load(str(path))})

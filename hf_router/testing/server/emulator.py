@@ -274,8 +274,9 @@ class RouterEmulator:
         """Register (or replace) a model.
 
         ``providers``: names (live) or dicts ``{"provider", "status", "providerId", "task",
-        "context_length"}`` (a provider's own context length);
-        default together, nebius (live), novita (staging). ``reasoning``: ``None`` (by name:
+        "context_length", "adapter", "adapterWeightsPath"}`` (a provider's own context
+        length; a LoRA adapter: ``"adapter": "lora"`` and the weights file in the repo);
+        default together, cerebras (live), novita (staging). ``reasoning``: ``None`` (by name:
         ids containing ``R1``/``reason`` get ``"field"``), ``"field"``, ``"think_tags"`` or
         ``"none"``. ``provider_ids``: ``{provider: providerId}``. ``ValueError`` if invalid.
         """
@@ -322,6 +323,14 @@ class RouterEmulator:
         """
         payload = {"model": model, "web_search_form": web_search_form, "reasoning": reasoning}
         self._control("POST", "chat_models", payload)
+
+    def configure_huggingchat(self, generation: str = "2026") -> None:
+        """Speak chat-ui's ``generation`` on the HuggingChat routes: ``"2026"`` (the current
+        one, the default: MCP tools, the ``omni`` alias, ``hf-chat`` coupled with the
+        ``token`` cookie, the replay endpoint) or ``"2024"`` (``webSearch`` updates,
+        ``__data.json``, ``hf-chat`` alone). A reset goes back to ``"2026"``.
+        ``ValueError`` for another value."""
+        self._control("POST", "huggingchat", {"generation": generation})
 
     @property
     def conversations(self) -> list[dict[str, Any]]:
