@@ -32,6 +32,7 @@ from ..errors import (
     AuthenticationError,
     BadRequestError,
     HFRouterError,
+    InputTooLongError,
     InvalidInputError,
     MalformedResponseError,
     MissingTokenError,
@@ -123,6 +124,7 @@ def falls_back(error: HFRouterError) -> bool:
         (
             AuthenticationError,
             BadRequestError,
+            InputTooLongError,
             InvalidInputError,
             MissingTokenError,
             StreamInterruptedError,

@@ -12,7 +12,6 @@ from tenacity import AsyncRetrying, Retrying
 
 from .._shared.catalog import Catalog, ProviderMapping, RouterModel
 from .._shared.config import (
-    DEFAULT_MAX_INPUTS_LENGHT,
     DEFAULT_MAX_TOKENS,
     DEFAULT_TIMEOUT,
     ENV_BASE_URL,
@@ -40,7 +39,7 @@ from .._shared.retry import retry_kwargs
 from ..errors import HFRouterError, MissingTokenError
 from ..events import ChatResult, Event
 from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner, reading, sending
-from ._request import ChatRequest, prepare_request
+from ._request import AUTO, UNSET, ChatRequest, prepare_request, resolve_limit
 from ._result import ResultBuilder
 
 __all__ = ["RouterClient"]
@@ -57,6 +56,11 @@ class RouterClient(Closeable):
 
     ``base_url`` may point at any OpenAI-compatible server (TGI, vLLM, llama.cpp, Ollama);
     then Hub lookups are skipped unless ``use_hub_mapping=True`` or ``hub_url`` is given.
+
+    Long inputs (see docs/long-inputs.md): by default (``max_inputs_lenght="auto"``) the
+    history is fitted to the model's context window from ``/v1/models``; an int keeps the
+    seed's character limit, None sends everything. ``max_inputs_length`` is an alias. With
+    ``adaptive_fit`` a provider's "too long" refusal is re-fitted and retried once.
     """
 
     def __init__(
@@ -78,9 +82,11 @@ class RouterClient(Closeable):
         default_model: str = DEFAULT_MODEL,
         default_vision_model: str = DEFAULT_VISION_MODEL,
         use_hub_mapping: bool | None = None,
-        max_inputs_lenght: int | None = DEFAULT_MAX_INPUTS_LENGHT,
+        max_inputs_lenght: int | str | None = AUTO,
         max_tokens: int | None = DEFAULT_MAX_TOKENS,
         mapping_ttl: float = 600.0,
+        max_inputs_length: Any = UNSET,
+        adaptive_fit: bool = True,
     ) -> None:
         self.base_url = resolve_base_url(base_url)
         self.hub_url = resolve_hub_url(hub_url)
@@ -103,7 +109,8 @@ class RouterClient(Closeable):
         self.model_aliases = dict(DEFAULT_MODEL_ALIASES if model_aliases is None else model_aliases)
         self.default_model = default_model
         self.default_vision_model = default_vision_model
-        self.max_inputs_lenght = max_inputs_lenght
+        self.max_inputs_lenght = resolve_limit(max_inputs_lenght, max_inputs_length)
+        self.adaptive_fit = adaptive_fit
         self.max_tokens = max_tokens
         self.http = HTTPSession(
             token=find_token(api_key),
@@ -193,7 +200,18 @@ class RouterClient(Closeable):
             fallback_models=self.fallback_models,
             max_inputs_lenght=self.max_inputs_lenght,
             max_tokens=self.max_tokens,
+            adaptive_fit=self.adaptive_fit,
         )
+
+    def _fit(self, req: ChatRequest) -> None:
+        if req.needs_window:
+            ref = req.models[0]
+            req.fit_window(self.context_window(ref.repo_id, ref.provider))
+
+    async def _afit(self, req: ChatRequest) -> None:
+        if req.needs_window:
+            ref = req.models[0]
+            req.fit_window(await self.acontext_window(ref.repo_id, ref.provider))
 
     def _send_args(self, attempt: Attempt, req: ChatRequest, stream: bool) -> dict[str, Any]:
         accept = "text/event-stream" if stream else "application/json"
@@ -229,6 +247,7 @@ class RouterClient(Closeable):
     ) -> AsyncIterator[Event]:
         """Stream the answer as events (see :mod:`hf_router.events`)."""
         req = self._prepare(model, messages, params)
+        await self._afit(req)
         if req.trimmed:
             yield req.trimmed
         runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
@@ -238,12 +257,16 @@ class RouterClient(Closeable):
                 continue
             if fallback := runner.fallback_event():
                 yield fallback
-            try:
-                async for event in self._arun(step, req, stream):
-                    yield event
-                return
-            except HFRouterError as exc:
-                runner.failed(step, exc)
+            while True:  # a second pass only after a context-overflow refusal was re-fitted
+                try:
+                    async for event in self._arun(step, req, stream):
+                        yield event
+                    return
+                except HFRouterError as exc:
+                    if (refit := req.refit(exc, step.number)) is None:
+                        runner.failed(step, exc)
+                        break
+                    yield refit
         raise runner.final_error()
 
     async def _amapping(self, repo_id: str) -> list[ProviderMapping] | None:
@@ -289,6 +312,7 @@ class RouterClient(Closeable):
     ) -> Iterator[Event]:
         """Sync twin of :meth:`astream_chat`."""
         req = self._prepare(model, messages, params)
+        self._fit(req)
         if req.trimmed:
             yield req.trimmed
         runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
@@ -298,11 +322,15 @@ class RouterClient(Closeable):
                 continue
             if fallback := runner.fallback_event():
                 yield fallback
-            try:
-                yield from self._run(step, req, stream)
-                return
-            except HFRouterError as exc:
-                runner.failed(step, exc)
+            while True:  # a second pass only after a context-overflow refusal was re-fitted
+                try:
+                    yield from self._run(step, req, stream)
+                    return
+                except HFRouterError as exc:
+                    if (refit := req.refit(exc, step.number)) is None:
+                        runner.failed(step, exc)
+                        break
+                    yield refit
         raise runner.final_error()
 
     def _mapping(self, repo_id: str) -> list[ProviderMapping] | None:
