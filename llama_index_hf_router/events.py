@@ -142,7 +142,7 @@ class TrimmedEvent(BaseEvent):
     limit: int | None = None
     shortened_messages: int = 0
     reason: str = "limit"
-    details: list[str] = []
+    details: list[str] = Field(default_factory=list)
 
     @classmethod
     def class_name(cls) -> str:

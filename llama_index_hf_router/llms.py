@@ -18,7 +18,7 @@ import logging
 import pickle
 import warnings
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import llama_index.core.instrumentation as instrument
 from llama_index.core.base.llms.types import (
@@ -36,7 +36,7 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.custom import CustomLLM
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import AliasChoices, BaseModel, Field, PrivateAttr
 
 from hf_router import Event, RouterClient, Secret
 from hf_router.errors import HFRouterError, InvalidInputError
@@ -49,7 +49,7 @@ from ._responses import (
     tool_selections,
 )
 
-__all__ = ["DEFAULT_CONTEXT_WINDOW", "HFRouter"]
+__all__ = ["DEFAULT_CONTEXT_WINDOW", "PACKING_SHARE", "HFRouter", "packing_reserve"]
 
 logger = logging.getLogger("hf_router")
 dispatcher = instrument.get_dispatcher(__name__)
@@ -57,6 +57,19 @@ dispatcher = instrument.get_dispatcher(__name__)
 DEFAULT_CONTEXT_WINDOW = 32768
 """Used when the router's model list does not give the model's context length (a warning is
 issued once per instance); pass ``context_window=`` to set it yourself."""
+
+PACKING_SHARE = 0.5
+"""Share of (window - completion reserve) that the prompt helper may pack: LlamaIndex counts
+tokens with its own tokenizer, the client with a conservative estimate (3 ASCII characters or
+1/1.8 CJK character per token, 95% of the window), so about half of the window by LlamaIndex's
+count is what both agree fits."""
+
+
+def packing_reserve(window: int, max_tokens: int | None) -> int:
+    """``num_output`` for a model with ``window`` tokens (see :data:`PACKING_SHARE`)."""
+    reserve = max_tokens if max_tokens else min(8192, window // 4)
+    return window - int((window - reserve) * PACKING_SHARE)
+
 
 _DEFAULT_MODEL = "meta-llama/Llama-3.3-70B-Instruct"
 _UNSET_PRIVATE = ("_api_key", "_client", "_context_window")
@@ -98,7 +111,10 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
             server's default).
         timeout, max_retries: Per-request timeout (seconds) and retries of transient errors.
         fallback_models: Models to try, in order, when every provider of ``model`` fails.
-        max_inputs_lenght: Trim longer histories to this many characters (``None``: never).
+        max_inputs_lenght: ``"auto"`` (default): fit the history to the model's context
+            window; an int: the seed's character limit; ``None``: no client-side fitting
+            (alias ``max_inputs_length``; see docs/long-inputs.md).
+        adaptive_fit: Re-fit and retry once when a provider refuses the input as too long.
         bill_to: An organisation to bill (sent as ``X-HF-Bill-To``).
         context_window: Override the context window the metadata reports.
         additional_kwargs: More chat parameters sent with every request (e.g.
@@ -118,7 +134,12 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
     timeout: float = Field(default=120.0, description="Request timeout in seconds.")
     max_retries: int = Field(default=2, description="Retries of transient errors.")
     fallback_models: list[str] = Field(default_factory=list, description="Fallback models.")
-    max_inputs_lenght: int | None = Field(default=10000, description="Input trimming limit.")
+    max_inputs_lenght: int | Literal["auto"] | None = Field(
+        default="auto",
+        validation_alias=AliasChoices("max_inputs_lenght", "max_inputs_length"),
+        description="Input fitting: 'auto' (the context window), a character limit, or None.",
+    )
+    adaptive_fit: bool = Field(default=True, description="Re-fit once on an overflow refusal.")
     bill_to: str | None = Field(default=None, description="Organisation to bill.")
     context_window: int | None = Field(default=None, description="Context window override.")
     additional_kwargs: dict[str, Any] = Field(
@@ -141,8 +162,11 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
             raise InvalidInputError(
                 f"model={model!r} must be a model id such as {_DEFAULT_MODEL!r}"
             )
-        for name in ("max_tokens", "context_window", "max_inputs_lenght"):
+        for name in ("max_tokens", "context_window"):
             _check_positive_int(name, kwargs.get(name))
+        for name in ("max_inputs_lenght", "max_inputs_length"):
+            if kwargs.get(name) != "auto":
+                _check_positive_int(name, kwargs.get(name))
         if "max_retries" in kwargs and (
             not isinstance(kwargs["max_retries"], int) or kwargs["max_retries"] < 0
         ):
@@ -180,6 +204,8 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
                 fallback_models=self.fallback_models,
                 max_inputs_lenght=self.max_inputs_lenght,
                 max_tokens=self.max_tokens,
+                adaptive_fit=self.adaptive_fit,
+                context_window=self.context_window,
             )
         return self._client
 
@@ -214,11 +240,17 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
     # -- metadata -----------------------------------------------------------------------------
     @property
     def metadata(self) -> LLMMetadata:
-        """Context window from the router's model list (see :meth:`resolved_context_window`),
-        ``num_output`` = ``max_tokens``, chat and function calling on, ``model_name``."""
+        """Context window from the router's model list (see :meth:`resolved_context_window`,
+        the window the client fits inputs to), chat and function calling on, ``model_name``.
+
+        ``num_output`` is what the prompt helper must leave free so that what it packs also
+        fits the client's budget: the completion reserve plus the share of the window that
+        LlamaIndex's tokenizer (about 4 characters per English token, 1 per CJK character)
+        would fill beyond the client's conservative estimate (see docs/long-inputs.md)."""
+        window = self.resolved_context_window()
         return LLMMetadata(
-            context_window=self.resolved_context_window(),
-            num_output=self.max_tokens,
+            context_window=window,
+            num_output=packing_reserve(window, self.max_tokens),
             is_chat_model=True,
             is_function_calling_model=True,
             model_name=self.model,

@@ -61,6 +61,7 @@ class RouterClient(Closeable):
     history is fitted to the model's context window from ``/v1/models``; an int keeps the
     seed's character limit, None sends everything. ``max_inputs_length`` is an alias. With
     ``adaptive_fit`` a provider's "too long" refusal is re-fitted and retried once.
+    ``context_window`` (tokens) replaces the window looked up in ``/v1/models``.
     """
 
     def __init__(
@@ -87,6 +88,7 @@ class RouterClient(Closeable):
         mapping_ttl: float = 600.0,
         max_inputs_length: Any = UNSET,
         adaptive_fit: bool = True,
+        context_window: int | None = None,
     ) -> None:
         self.base_url = resolve_base_url(base_url)
         self.hub_url = resolve_hub_url(hub_url)
@@ -111,6 +113,7 @@ class RouterClient(Closeable):
         self.default_vision_model = default_vision_model
         self.max_inputs_lenght = resolve_limit(max_inputs_lenght, max_inputs_length)
         self.adaptive_fit = adaptive_fit
+        self.context_window_override = context_window
         self.max_tokens = max_tokens
         self.http = HTTPSession(
             token=find_token(api_key),
@@ -205,13 +208,13 @@ class RouterClient(Closeable):
 
     def _fit(self, req: ChatRequest) -> None:
         if req.needs_window:
-            ref = req.models[0]
-            req.fit_window(self.context_window(ref.repo_id, ref.provider))
+            ref, window = req.models[0], self.context_window_override
+            req.fit_window(window or self.context_window(ref.repo_id, ref.provider))
 
     async def _afit(self, req: ChatRequest) -> None:
         if req.needs_window:
-            ref = req.models[0]
-            req.fit_window(await self.acontext_window(ref.repo_id, ref.provider))
+            ref, window = req.models[0], self.context_window_override
+            req.fit_window(window or await self.acontext_window(ref.repo_id, ref.provider))
 
     def _send_args(self, attempt: Attempt, req: ChatRequest, stream: bool) -> dict[str, Any]:
         accept = "text/event-stream" if stream else "application/json"

@@ -336,7 +336,7 @@ def _ranges(indices: set[int]) -> str:
     items = sorted(indices)
     ranges: list[str] = []
     start = prev = items[0]
-    for i in items[1:] + [None]:  # type: ignore[list-item]
+    for i in [*items[1:], None]:  # type: ignore[list-item]
         if i is not None and i == prev + 1:
             prev = i
             continue
