@@ -62,7 +62,7 @@ _COMPLETION_PATTERNS = (
 _WORDS = re.compile(
     r"maximum context length|context[ _]length[ _]exceeded|exceeds? (?:the )?(?:available )?"
     r"context|prompt is too long|input is too long|too many (?:input )?tokens|`inputs` tokens|"
-    r"reduce the length of the (?:messages|prompt)|exceed context window|context window",
+    r"reduce the length of the (?:messages|prompt)|must have less than \d+ tokens|exceed context window|context window",
     re.I,
 )
 
