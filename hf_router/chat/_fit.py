@@ -31,8 +31,8 @@ from ._trim import MESSAGE_OVERHEAD, _content_length, _units, calculate_lenght
 
 __all__ = [
     "ASCII_CHARS_PER_TOKEN",
-    "TOKENS_PER_SYMBOL",
     "TOKENS_PER_OTHER_CHAR",
+    "TOKENS_PER_SYMBOL",
     "completion_reserve",
     "cut_marker",
     "estimate_tokens",
