@@ -111,6 +111,8 @@ class RouterClient(Closeable):
         self.model_aliases = dict(DEFAULT_MODEL_ALIASES if model_aliases is None else model_aliases)
         self.default_model = default_model
         self.default_vision_model = default_vision_model
+        if max_inputs_lenght == AUTO and max_inputs_length is not UNSET:
+            max_inputs_lenght = UNSET  # only the alias was given
         self.max_inputs_lenght = resolve_limit(max_inputs_lenght, max_inputs_length)
         self.adaptive_fit = adaptive_fit
         self.context_window_override = context_window
