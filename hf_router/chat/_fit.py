@@ -33,10 +33,12 @@ __all__ = [
     "ASCII_CHARS_PER_TOKEN",
     "TOKENS_PER_OTHER_CHAR",
     "TOKENS_PER_SYMBOL",
+    "available_tokens",
     "completion_reserve",
     "cut_marker",
     "estimate_tokens",
     "fit_messages",
+    "upper_bound_tokens",
     "window_budget",
 ]
 
@@ -110,6 +112,49 @@ def estimate_tokens(messages: Sequence[Message]) -> float:
     )
 
 
+def upper_bound_tokens(messages: Sequence[Message]) -> float:
+    """A quick upper bound of :func:`estimate_tokens` (no scan of the text: ASCII strings at
+    most one token per character, others :data:`TOKENS_PER_OTHER_CHAR`)."""
+    total = 0.0
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, str):
+            total += len(content) * (1.0 if content.isascii() else TOKENS_PER_OTHER_CHAR)
+        elif content is not None:
+            total += _content_length(content) * TOKENS_PER_OTHER_CHAR
+        total += MESSAGE_OVERHEAD / ASCII_CHARS_PER_TOKEN
+    return total
+
+
+def available_tokens(context_window: int, max_tokens: int | None, tools: Any = None) -> float:
+    """Prompt tokens the estimate may fill: ``(window - completion reserve) * SAFETY`` minus
+    the tool schemas."""
+    available = (context_window - completion_reserve(context_window, max_tokens)) * SAFETY
+    if tools:
+        available -= len(repr(tools)) / TOOL_SCHEMA_CHARS_PER_TOKEN
+    return available
+
+
+SAMPLE_CHARS = 65_536
+"""Characters of a long input that the characters-per-token ratio is measured on."""
+
+
+def _chars_per_token(messages: Sequence[Message]) -> float:
+    """This input's calculate_lenght units per estimated token, measured on an even sample of
+    at most about :data:`SAMPLE_CHARS` characters (a long history costs no full scan)."""
+    step = max(1, len(messages) * 2048 // SAMPLE_CHARS) if len(messages) > 32 else 1
+    sample = []
+    for m in messages[::step]:
+        content = m.get("content")
+        if isinstance(content, str) and len(content) > 2048:
+            middle = len(content) // 2
+            content = content[:1024] + content[middle - 512 : middle + 512]
+            m = {"content": content}
+        sample.append(m)
+    tokens = estimate_tokens(sample)
+    return calculate_lenght(sample) / tokens if tokens > 0 else ASCII_CHARS_PER_TOKEN
+
+
 def window_budget(
     messages: Sequence[Message],
     context_window: int,
@@ -119,16 +164,12 @@ def window_budget(
     size: int | None = None,
 ) -> int:
     """The input budget in ``calculate_lenght`` units for a model with ``context_window``
-    tokens: ``(window - completion reserve) * SAFETY`` tokens (minus the tool schemas),
-    converted with this input's own characters-per-token ratio (see :func:`estimate_tokens`)."""
-    available = (context_window - completion_reserve(context_window, max_tokens)) * SAFETY
-    if tools:
-        available -= len(repr(tools)) / TOOL_SCHEMA_CHARS_PER_TOKEN
+    tokens: :func:`available_tokens`, converted with this input's own characters-per-token
+    ratio (see :func:`estimate_tokens`; measured on a sample of a long input)."""
+    available = available_tokens(context_window, max_tokens, tools)
     if available <= 0:
         return 0
-    size = calculate_lenght(messages) if size is None else size
-    tokens = estimate_tokens(messages)
-    ratio = size / tokens if tokens > 0 else ASCII_CHARS_PER_TOKEN
+    ratio = _chars_per_token(messages)
     return int(available * min(ratio, ASCII_CHARS_PER_TOKEN * 2))
 
 
@@ -241,12 +282,12 @@ def fit_messages(
     Returns the messages to send (a new list; the input is never modified) and a
     :class:`~hf_router.events.Trimmed` report, or None when nothing had to change.
     """
-    before = calculate_lenght(messages)
+    sizes = [_content_length(m.get("content")) + MESSAGE_OVERHEAD for m in messages]
+    before = sum(sizes)
     if before <= budget:
         return list(messages), None
     units = _units(messages)
     protected = _protected(messages, units)
-    sizes = [_content_length(m.get("content")) + MESSAGE_OVERHEAD for m in messages]
     last_user = _last_user(messages)
     floor = sum(
         sizes[i]

@@ -11,7 +11,14 @@ from .._shared.messages import has_images, prepare_messages
 from .._shared.models import ModelRef, parse_model
 from ..errors import HFRouterError, InvalidInputError
 from ..events import Trimmed
-from ._fit import estimate_tokens, fit_messages, window_budget
+from ._fit import (
+    ASCII_CHARS_PER_TOKEN,
+    available_tokens,
+    estimate_tokens,
+    fit_messages,
+    upper_bound_tokens,
+    window_budget,
+)
 from ._overflow import parse_overflow, refit_budget
 from ._params import build_body
 from ._trim import calculate_lenght
@@ -71,6 +78,7 @@ class ChatRequest:
     limit: int | str | None = None
     adaptive: bool = True
     _refitted: set[int] = field(default_factory=set)
+    _bound: float | None = None
 
     def body(self, wire_model: str, *, stream: bool) -> dict[str, Any]:
         """The JSON body for one attempt."""
@@ -79,13 +87,23 @@ class ChatRequest:
     @property
     def needs_window(self) -> bool:
         """Whether fitting needs the model's context window (``"auto"`` and not tiny)."""
-        return self.limit == AUTO and estimate_tokens(self.original) > SMALL_INPUT_TOKENS
+        if self.limit != AUTO:
+            return False
+        bound = self._bound = upper_bound_tokens(self.original)
+        if bound <= SMALL_INPUT_TOKENS:
+            return False
+        if bound > SMALL_INPUT_TOKENS * ASCII_CHARS_PER_TOKEN:  # the estimate is > 1/3.3 of it
+            return True
+        return estimate_tokens(self.original) > SMALL_INPUT_TOKENS
 
     def fit_window(self, window: int | None) -> None:
         """Fit to ``window`` tokens (no change when it is unknown)."""
         if not window:
             return
         max_tokens, tools = self.params.get("max_tokens"), self.params.get("tools")
+        bound = upper_bound_tokens(self.original) if self._bound is None else self._bound
+        if bound <= available_tokens(window, max_tokens, tools):
+            return  # fits even at the worst rate: no need to measure
         budget = window_budget(self.original, window, max_tokens, tools=tools)
         messages, trimmed = fit_messages(self.original, budget, mode="window", reason="window")
         if trimmed is not None:
