@@ -21,6 +21,8 @@ from llama_index.core.embeddings import MockEmbedding
 from llama_index.core.llms import ChatMessage
 from llama_index.core.tools import FunctionTool
 
+from hf_router import HuggingFaceAPI, Trimmed
+from hf_router.errors import InputTooLongError
 from hf_router.testing import RouterEmulator
 from langchain_hf_router import ChatHFRouter
 from llama_index_hf_router import HFRouter, TrimmedEvent
@@ -185,3 +187,55 @@ def test_llamaindex_trimmed_event_carries_the_detail(emulator: RouterEmulator) -
     (event,) = collector.events
     assert event.reason == "window" and event.dropped_messages > 30
     assert event.details[0].startswith("dropped ") and event.after <= event.limit
+
+
+# -- a fitting error is never turned into an empty answer ------------------------------------------
+QUESTION = "Which lamp is green? " + prose(400, "must-keep-")
+
+
+def test_llamaindex_compact_synthesizer_does_not_swallow_it(emulator: RouterEmulator) -> None:
+    """LlamaIndex's refine/compact synthesizer catches ValueError around the LLM call (and
+    answers "Empty Response"); InputTooLongError is not one, so the user sees it."""
+    saved = (Settings._llm, Settings._embed_model)
+    Settings.llm = li(emulator, max_inputs_lenght=300)
+    Settings.embed_model = MockEmbedding(embed_dim=8)
+    try:
+        index = VectorStoreIndex.from_documents([Document(text=prose(2000))])
+        with pytest.raises(InputTooLongError):
+            index.as_query_engine(response_mode="compact").query(QUESTION)
+    finally:
+        Settings._llm, Settings._embed_model = saved
+    assert chats(emulator) == []
+
+
+async def test_llamaindex_agent_does_not_swallow_it(emulator: RouterEmulator) -> None:
+    agent = FunctionAgent(
+        tools=[FunctionTool.from_defaults(read_log_li)], llm=li(emulator, max_inputs_lenght=300)
+    )
+    with pytest.raises(InputTooLongError):
+        await agent.run(user_msg=QUESTION)
+    assert chats(emulator) == []
+
+
+def test_langchain_agent_does_not_swallow_it(emulator: RouterEmulator) -> None:
+    agent = create_agent(lc(emulator, max_inputs_lenght=300), [read_log])
+    with pytest.raises(InputTooLongError):
+        agent.invoke({"messages": [HumanMessage(QUESTION)]})
+    assert chats(emulator) == []
+
+
+# -- the seed facade ---------------------------------------------------------------------------------
+async def test_facade_keeps_10000_and_accepts_the_alias(emulator: RouterEmulator) -> None:
+    history = [{"role": "user", "content": prose(3000, f"m{i}-")} for i in range(8)]
+    api = {"api_key": TOKEN, "api_base": emulator.base_url}
+    events = [e async for e in HuggingFaceAPI.create_async_generator(MODEL, history, **api)]
+    (trimmed,) = [e for e in events if isinstance(e, Trimmed)]
+    assert trimmed.limit == 10_000 and trimmed.reason == "limit"
+    events = [
+        e
+        async for e in HuggingFaceAPI.create_async_generator(
+            MODEL, history, max_inputs_length=None, **api
+        )
+    ]
+    assert not [e for e in events if isinstance(e, Trimmed)]
+    assert chats(emulator)[-1]["messages"] == history

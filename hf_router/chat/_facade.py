@@ -18,6 +18,7 @@ from .._shared.models import (
 from .._shared.pool import ClientPool, secret_digest
 from ..events import Event, TextDelta
 from ._client import RouterClient
+from ._request import UNSET
 
 __all__ = ["HuggingFaceAPI"]
 
@@ -97,14 +98,19 @@ class HuggingFaceAPI:
         api_base: str | None = None,
         api_key: str | Secret | None = None,
         max_tokens: int = 2048,
-        max_inputs_lenght: int = 10000,
+        max_inputs_lenght: int | str | None = 10000,
         media: Sequence[Any] | None = None,
+        max_inputs_length: Any = UNSET,
         **kwargs: Any,
     ) -> AsyncIterator[str | Event]:
         """Stream an answer: ``ProviderInfo``, then text as ``str``, then the other events.
 
         An explicit ``api_base`` is used as an OpenAI-compatible base directly (no Hub lookup).
+        The input limit keeps the seed's default of 10,000 characters (``max_inputs_length``
+        is accepted as an alias; ``"auto"`` fits the model's context window instead).
         """
+        if max_inputs_length is not UNSET:
+            max_inputs_lenght = max_inputs_length
         key = api_key.get_secret_value() if isinstance(api_key, Secret) else api_key
         client = cls._client(key, api_base)
         async for event in client.astream_chat(
