@@ -189,3 +189,14 @@ def test_refit_that_cannot_keep_the_question_says_so(emulator: RouterEmulator) -
     with pytest.raises(InputTooLongError):
         client.chat(f"{SMALL}:together", [{"role": "user", "content": prose(20_000)}])
     assert len(posts(emulator)) == 1
+
+
+def test_max_tokens_filling_the_window_sends_unfitted(
+    emulator: RouterEmulator, caplog: Any
+) -> None:
+    emulator.add_model(SMALL, context_length=4096)
+    history = [{"role": "user", "content": prose(20_000)}]
+    with caplog.at_level(logging.WARNING, logger="hf_router"):
+        make(emulator).chat(SMALL, history, max_tokens=5000)
+    assert posts(emulator)[0]["messages"] == history
+    assert any("leaves no room for the input" in r.getMessage() for r in caplog.records)

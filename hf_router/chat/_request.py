@@ -102,8 +102,17 @@ class ChatRequest:
             return
         max_tokens, tools = self.params.get("max_tokens"), self.params.get("tools")
         bound = upper_bound_tokens(self.original) if self._bound is None else self._bound
-        if bound <= available_tokens(window, max_tokens, tools):
+        available = available_tokens(window, max_tokens, tools)
+        if bound <= available:
             return  # fits even at the worst rate: no need to measure
+        if available <= 0:
+            logger.warning(
+                "max_tokens=%s leaves no room for the input in the %d-token context window; "
+                "sending it unfitted (lower max_tokens)",
+                max_tokens,
+                window,
+            )
+            return
         budget = window_budget(self.original, window, max_tokens, tools=tools)
         messages, trimmed = fit_messages(self.original, budget, mode="window", reason="window")
         if trimmed is not None:
