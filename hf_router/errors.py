@@ -6,8 +6,8 @@ tells the user what to do next::
 
     HFRouterError
     ├── InvalidInputError (also ValueError)       our own input was wrong; nothing was sent
-    │   ├── InvalidModelError                     a model id that cannot be sent safely
-    │   └── InputTooLongError                     even the last user message is over the limit
+    │   └── InvalidModelError                     a model id that cannot be sent safely
+    ├── InputTooLongError (not a ValueError)      system + last user message exceed the window
     ├── MissingTokenError                         no Hugging Face token could be found
     ├── MissingAuthError                          no/refused HuggingChat cookies ('hf-chat', 'token')
     ├── ClientClosedError                         an injected httpx client was already closed
@@ -141,10 +141,19 @@ class InvalidModelError(InvalidInputError):
     )
 
 
-class InputTooLongError(InvalidInputError):
-    """Even the last user message alone is longer than ``max_inputs_lenght``."""
+class InputTooLongError(HFRouterError):
+    """What must be kept (the system messages and the last user message, plus the current
+    agent turn) does not fit the context window or ``max_inputs_lenght``; nothing was sent.
 
-    default_hint = "Shorten the last message or raise max_inputs_lenght."
+    Deliberately not a ``ValueError`` (unlike :class:`InvalidInputError`): LlamaIndex's
+    refine/compact synthesizers catch ``ValueError`` around the LLM call and turn it into an
+    "Empty Response", which would hide this error from the user.
+    """
+
+    default_hint = (
+        "Shorten the system prompt or the last message, use a model with a larger context "
+        "window, or raise max_inputs_lenght (None sends everything and lets the server decide)."
+    )
 
     def __init__(self, size: int, limit: int, **kwargs: Any) -> None:
         self.size = size

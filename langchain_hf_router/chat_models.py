@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import aclosing, closing
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import (
@@ -25,7 +25,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.utils import secret_from_env
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import AliasChoices, ConfigDict, Field, PrivateAttr, SecretStr
 
 from hf_router import RouterClient, Usage
 from hf_router.errors import InvalidInputError
@@ -118,8 +118,14 @@ class ChatHFRouter(BaseChatModel):
     """Retries of one attempt on 429/5xx/timeouts (before falling back)."""
     fallback_models: list[str] = Field(default_factory=list)
     """Models to try, in order, when every provider of ``model`` fails (default: none)."""
-    max_inputs_lenght: int | None = 10000
-    """Trim the history to this many characters (``calculate_lenght``); ``None`` disables."""
+    max_inputs_lenght: int | Literal["auto"] | None = Field(
+        default="auto", validation_alias=AliasChoices("max_inputs_lenght", "max_inputs_length")
+    )
+    """``"auto"``: fit the history to the model's context window (from ``/v1/models``); an int:
+    the seed's limit in characters (``calculate_lenght``); ``None``: no client-side fitting.
+    ``max_inputs_length`` is accepted too. See docs/long-inputs.md."""
+    adaptive_fit: bool = True
+    """Re-fit and retry once when a provider refuses the input as too long."""
     reasoning_effort: str | None = None
     stream_usage: bool = True
     """Attach ``usage_metadata`` to one streamed chunk."""
@@ -153,6 +159,7 @@ class ChatHFRouter(BaseChatModel):
             "fallback_models": tuple(self.fallback_models),
             "max_inputs_lenght": self.max_inputs_lenght,
             "stream_whole_answers": self.stream_whole_answers,
+            "adaptive_fit": self.adaptive_fit,
         }
         if self.timeout is not None:
             options["timeout"] = self.timeout

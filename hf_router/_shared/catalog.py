@@ -21,6 +21,9 @@ __all__ = ["Catalog", "ProviderMapping", "ProviderStatus", "RouterModel", "norma
 
 logger = logging.getLogger("hf_router")
 
+FAILURE_TTL = 30.0
+"""Seconds a failed model listing is remembered (the fallback list is served meanwhile)."""
+
 
 @dataclass(frozen=True, slots=True)
 class ProviderMapping:
@@ -55,6 +58,9 @@ class RouterModel:
 
     id: str
     providers: tuple[ProviderStatus, ...] = ()
+    context_length: int | None = None
+    """The server's own window for the model, outside the router's per-provider list
+    (vLLM's ``max_model_len``, or a top-level ``context_length``)."""
 
     @property
     def live_providers(self) -> tuple[ProviderStatus, ...]:
@@ -110,7 +116,9 @@ def _parse_models(body: Any) -> list[RouterModel]:
                         supports_structured_output=p.get("supports_structured_output"),
                     )
                 )
-        models.append(RouterModel(str(item["id"]), tuple(providers)))
+        own = item.get("max_model_len", item.get("context_length"))
+        own = int(own) if isinstance(own, int | float) and not isinstance(own, bool) else None
+        models.append(RouterModel(str(item["id"]), tuple(providers), own))
     return models
 
 
@@ -142,7 +150,11 @@ class Catalog:
     # -- /v1/models -----------------------------------------------------------------------
     def _fallback_list(self, exc: BaseException) -> list[RouterModel]:
         logger.warning("Could not list the router's models (%s); using fallback_models", exc)
-        return [RouterModel(m) for m in self.fallback_models]
+        models = [RouterModel(m) for m in self.fallback_models]
+        # kept for FAILURE_TTL seconds, so that a server without /v1/models is not asked (and
+        # warned about) on every call that needs a context window
+        self._models = (time.monotonic() - max(self.ttl - FAILURE_TTL, 0.0), models)
+        return models
 
     def _cached_models(self) -> list[RouterModel] | None:
         if self._models and time.monotonic() - self._models[0] < self.ttl:
@@ -183,7 +195,8 @@ class Catalog:
     def context_window_from(
         models: Sequence[RouterModel], model: str, provider: str | None = None
     ) -> int | None:
-        """The smallest ``context_length`` among live providers (or the pinned one's)."""
+        """The smallest ``context_length`` among live providers (or the pinned one's), else
+        the model's own (vLLM's ``max_model_len``)."""
         ref = parse_model(model, provider)
         for entry in models:
             if entry.id != ref.repo_id:
@@ -193,7 +206,7 @@ class Catalog:
                 for p in entry.live_providers
                 if p.context_length and (ref.provider is None or p.provider == ref.provider)
             ]
-            return min(lengths) if lengths else None
+            return min(lengths) if lengths else entry.context_length
         return None
 
     # -- Hub mapping ----------------------------------------------------------------------

@@ -34,6 +34,7 @@ from ..errors import (
     AuthenticationError,
     BadRequestError,
     HFRouterError,
+    InputTooLongError,
     InvalidInputError,
     MalformedResponseError,
     MissingTokenError,
@@ -136,6 +137,7 @@ def falls_back(error: HFRouterError) -> bool:
         (
             AuthenticationError,
             BadRequestError,
+            InputTooLongError,
             InvalidInputError,
             MissingTokenError,
             StreamInterruptedError,

@@ -13,7 +13,6 @@ from tenacity import AsyncRetrying, Retrying
 from .._shared.catalog import Catalog, ProviderMapping, RouterModel
 from .._shared.checks import check_count, check_model_arg, check_seconds
 from .._shared.config import (
-    DEFAULT_MAX_INPUTS_LENGHT,
     DEFAULT_MAX_TOKENS,
     DEFAULT_TIMEOUT,
     ENV_BASE_URL,
@@ -43,7 +42,7 @@ from ..events import ChatResult, Event
 from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner, reading, sending
 from ._budget import sent_cap
 from ._params import check_max_tokens
-from ._request import ChatRequest, check_model_list, prepare_request
+from ._request import AUTO, UNSET, ChatRequest, check_model_list, prepare_request, resolve_limit
 from ._result import ResultBuilder
 
 __all__ = ["RouterClient"]
@@ -60,6 +59,12 @@ class RouterClient(Closeable):
 
     ``base_url`` may point at any OpenAI-compatible server (TGI, vLLM, llama.cpp, Ollama);
     then Hub lookups are skipped unless ``use_hub_mapping=True`` or ``hub_url`` is given.
+
+    Long inputs (see docs/long-inputs.md): by default (``max_inputs_lenght="auto"``) the
+    history is fitted to the model's context window from ``/v1/models``; an int keeps the
+    seed's character limit, None sends everything. ``max_inputs_length`` is an alias. With
+    ``adaptive_fit`` a provider's "too long" refusal is re-fitted and retried once.
+    ``context_window`` (tokens) replaces the window looked up in ``/v1/models``.
 
     Generation defaults: ``max_tokens=None`` sends no cap (the provider's own limit applies).
     Whole answers (:meth:`chat`, :meth:`achat`, ``stream_chat(..., stream=False)``) are
@@ -89,17 +94,26 @@ class RouterClient(Closeable):
         default_model: str = DEFAULT_MODEL,
         default_vision_model: str = DEFAULT_VISION_MODEL,
         use_hub_mapping: bool | None = None,
-        max_inputs_lenght: int | None = DEFAULT_MAX_INPUTS_LENGHT,
+        max_inputs_lenght: int | str | None = AUTO,
         max_tokens: int | None = DEFAULT_MAX_TOKENS,
         mapping_ttl: float = 600.0,
         stream_whole_answers: bool = True,
+        max_inputs_length: Any = UNSET,
+        adaptive_fit: bool = True,
+        context_window: int | None = None,
     ) -> None:
         check_count(max_retries, "max_retries", low=0)
         if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
             raise InvalidInputError("retry_policy must be a hf_router RetryPolicy, or None")
         check_max_tokens(max_tokens)
-        if max_inputs_lenght is not None:
-            check_count(max_inputs_lenght, "max_inputs_lenght")
+        if context_window is not None:
+            check_count(context_window, "context_window")
+        for name, flag in (
+            ("adaptive_fit", adaptive_fit),
+            ("stream_whole_answers", stream_whole_answers),
+        ):
+            if not isinstance(flag, bool):
+                raise InvalidInputError(f"{name}={flag!r} must be True or False")
         check_seconds(mapping_ttl, "mapping_ttl", zero=True)
         check_model_list(fallback_models, "fallback_models")
         check_model_arg(default_model, "default_model", optional=False)
@@ -132,9 +146,13 @@ class RouterClient(Closeable):
         self.model_aliases = dict(DEFAULT_MODEL_ALIASES if model_aliases is None else model_aliases)
         self.default_model = default_model
         self.default_vision_model = default_vision_model
-        self.max_inputs_lenght = max_inputs_lenght
+        if max_inputs_lenght == AUTO and max_inputs_length is not UNSET:
+            max_inputs_lenght = UNSET  # only the alias was given
+        self.max_inputs_lenght = resolve_limit(max_inputs_lenght, max_inputs_length)
+        self.adaptive_fit = adaptive_fit
+        self.context_window_override = context_window
         self.max_tokens = max_tokens
-        self.stream_whole_answers = bool(stream_whole_answers)
+        self.stream_whole_answers = stream_whole_answers
         self.http = HTTPSession(
             token=find_token(api_key),
             timeout=timeout,
@@ -223,7 +241,18 @@ class RouterClient(Closeable):
             fallback_models=self.fallback_models,
             max_inputs_lenght=self.max_inputs_lenght,
             max_tokens=self.max_tokens,
+            adaptive_fit=self.adaptive_fit,
         )
+
+    def _fit(self, req: ChatRequest) -> None:
+        if req.needs_window:
+            ref, window = req.models[0], self.context_window_override
+            req.fit_window(window or self.context_window(ref.repo_id, ref.provider))
+
+    async def _afit(self, req: ChatRequest) -> None:
+        if req.needs_window:
+            ref, window = req.models[0], self.context_window_override
+            req.fit_window(window or await self.acontext_window(ref.repo_id, ref.provider))
 
     def _send_args(self, attempt: Attempt, req: ChatRequest, stream: bool) -> dict[str, Any]:
         accept = "text/event-stream" if stream else "application/json"
@@ -279,6 +308,7 @@ class RouterClient(Closeable):
         ``stream_whole_answers`` (the default), else as one non-streamed request."""
         stream = self._wire_stream(stream)
         req = self._prepare(model, messages, params)
+        await self._afit(req)
         if req.trimmed:
             yield req.trimmed
         runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
@@ -288,12 +318,16 @@ class RouterClient(Closeable):
                 continue
             if fallback := runner.fallback_event():
                 yield fallback
-            try:
-                async for event in self._arun(step, req, stream):
-                    yield event
-                return
-            except HFRouterError as exc:
-                runner.failed(step, exc)
+            while True:  # a second pass only after a context-overflow refusal was re-fitted
+                try:
+                    async for event in self._arun(step, req, stream):
+                        yield event
+                    return
+                except HFRouterError as exc:
+                    if (refit := req.refit(exc, step.number)) is None:
+                        runner.failed(step, exc)
+                        break
+                    yield refit
         raise runner.final_error()
 
     async def _amapping(self, repo_id: str) -> list[ProviderMapping] | None:
@@ -349,6 +383,7 @@ class RouterClient(Closeable):
         """Sync twin of :meth:`astream_chat`."""
         stream = self._wire_stream(stream)
         req = self._prepare(model, messages, params)
+        self._fit(req)
         if req.trimmed:
             yield req.trimmed
         runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
@@ -358,11 +393,15 @@ class RouterClient(Closeable):
                 continue
             if fallback := runner.fallback_event():
                 yield fallback
-            try:
-                yield from self._run(step, req, stream)
-                return
-            except HFRouterError as exc:
-                runner.failed(step, exc)
+            while True:  # a second pass only after a context-overflow refusal was re-fitted
+                try:
+                    yield from self._run(step, req, stream)
+                    return
+                except HFRouterError as exc:
+                    if (refit := req.refit(exc, step.number)) is None:
+                        runner.failed(step, exc)
+                        break
+                    yield refit
         raise runner.final_error()
 
     def _mapping(self, repo_id: str) -> list[ProviderMapping] | None:
