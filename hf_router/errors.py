@@ -39,6 +39,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ._redact import redact_text
+
 __all__ = [
     "APIStatusError",
     "AllProvidersFailedError",
@@ -91,9 +93,11 @@ class HFRouterError(Exception):
         self.status_code = status_code
         self.provider = provider
         self.model = model
-        self.server_message = server_message
-        self.hint = hint if hint is not None else self.default_hint
-        self.message = message
+        # The one redaction point: what a server said (it may echo our headers) and anything
+        # built from it is masked before it is stored, shown, logged or pickled.
+        self.server_message = redact_text(server_message) if server_message else server_message
+        self.hint = redact_text(hint) if hint is not None else self.default_hint
+        self.message = redact_text(message)
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -114,7 +118,14 @@ class HFRouterError(Exception):
         return " ".join(parts)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.__dict__.copy()))
+        state = {
+            k: redact_text(v) if k in _REDACTED_FIELDS and isinstance(v, str) else v
+            for k, v in self.__dict__.items()
+        }
+        return (_rebuild, (type(self), state))
+
+
+_REDACTED_FIELDS = frozenset({"message", "server_message", "hint", "url"})
 
 
 def _rebuild(cls: type[HFRouterError], state: dict[str, Any]) -> HFRouterError:
@@ -315,7 +326,7 @@ class DownloadError(HFRouterError):
     default_hint = "Retry the generation; if it persists, report the provider's output URL."
 
     def __init__(self, message: str, *, url: str | None = None, **kwargs: Any) -> None:
-        self.url = url
+        self.url = redact_text(url) if url else url
         super().__init__(message, **kwargs)
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .._redact import redact_text
 from ..errors import (
     APIStatusError,
     AuthenticationError,
@@ -195,8 +196,6 @@ def error_from_response(
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret value found in ``text`` with ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4 and secret in text:
-            text = text.replace(secret, "***")
-    return text
+    """Replace every secret value found in ``text`` with ``***`` (the given ones, every live
+    client's, and anything that looks like a token; see :mod:`hf_router._redact`)."""
+    return redact_text(text, secrets)

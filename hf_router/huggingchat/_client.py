@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .._redact import SecretValues
 from .._shared.config import DEFAULT_CHAT_URL, ENV_CHAT_URL, Secret
 from .._shared.http import Closeable, HTTPSession
 from ..errors import MissingAuthError
@@ -106,10 +107,12 @@ class HuggingChatClient(Closeable):
         return f"HuggingChatClient(base_url={self.base_url!r}, cookie={state})"
 
     @property
-    def _secrets(self) -> tuple[str, ...]:
+    def _secrets(self) -> SecretValues:
         """Values that must never appear in messages: each cookie value and the header."""
         found = [s.get_secret_value() for s in self._cookie_values]
-        return (*found, self._cookie.get_secret_value()) if self._cookie else tuple(found)
+        if self._cookie:
+            found.append(self._cookie.get_secret_value())
+        return SecretValues(found)
 
     def __getstate__(self) -> None:
         raise TypeError("A HuggingChatClient cannot be pickled; save its Conversation instead.")
