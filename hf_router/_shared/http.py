@@ -157,6 +157,14 @@ class HTTPSession:
             out.update(extra)
         return out
 
+    @property
+    def client_timeout(self) -> float | httpx.Timeout | None:
+        """The per-read/connect timeout: an injected client's own, else ``timeout``."""
+        for injected, owned in ((self._client, self._owns_client), (self._aclient, self._owns_aclient)):
+            if injected is not None and not owned:
+                return injected.timeout
+        return self.timeout
+
     def _limits(self) -> httpx.Limits:
         return httpx.Limits(max_connections=1000, max_keepalive_connections=100)
 

@@ -23,6 +23,15 @@ from .._shared.config import (
     resolve_base_url,
     resolve_hub_url,
 )
+from .._shared.bodies import DEFAULT_MAX_RESPONSE_BYTES
+from .._shared.deadline import (
+    DEFAULT_DEADLINE,
+    DEFAULT_STALL_TIMEOUT,
+    Deadline,
+    StallGuard,
+    check_limit,
+    check_size,
+)
 from .._shared.http import (
     Closeable,
     HTTPSession,
@@ -81,6 +90,9 @@ class RouterClient(Closeable):
         max_inputs_lenght: int | None = DEFAULT_MAX_INPUTS_LENGHT,
         max_tokens: int | None = DEFAULT_MAX_TOKENS,
         mapping_ttl: float = 600.0,
+        deadline: float | None = DEFAULT_DEADLINE,
+        stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.base_url = resolve_base_url(base_url)
         self.hub_url = resolve_hub_url(hub_url)
@@ -105,6 +117,8 @@ class RouterClient(Closeable):
         self.default_vision_model = default_vision_model
         self.max_inputs_lenght = max_inputs_lenght
         self.max_tokens = max_tokens
+        self.deadline = check_limit("deadline", deadline)
+        self.stall_timeout = check_limit("stall_timeout", stall_timeout)
         self.http = HTTPSession(
             token=find_token(api_key),
             timeout=timeout,
@@ -112,6 +126,7 @@ class RouterClient(Closeable):
             bill_to=bill_to,
             http_client=http_client,
             http_async_client=http_async_client,
+            max_response_bytes=check_size("max_response_bytes", max_response_bytes),
         )
         self.catalog = Catalog(
             self.http,
@@ -195,13 +210,18 @@ class RouterClient(Closeable):
             max_tokens=self.max_tokens,
         )
 
-    def _send_args(self, attempt: Attempt, req: ChatRequest, stream: bool) -> dict[str, Any]:
+    def _send_args(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> dict[str, Any]:
         accept = "text/event-stream" if stream else "application/json"
         return {
             "method": "POST",
             "url": f"{self.base_url}/chat/completions",
             "json": req.body(attempt.wire_model, stream=stream),
             "headers": self.http.headers(extra={"Accept": accept}),
+            "timeout": deadline.timeout(
+                self.http.client_timeout, self.stall_timeout if stream else None
+            ),
         }
 
     def _status_args(self, attempt: Attempt) -> dict[str, Any]:
@@ -211,12 +231,12 @@ class RouterClient(Closeable):
             "secrets": self.http.secrets,
         }
 
-    @staticmethod
-    def _answer(attempt: Attempt, response: httpx.Response) -> AnswerStream:
+    def _answer(self, attempt: Attempt, response: httpx.Response) -> AnswerStream:
         return AnswerStream(
             attempt,
             response.headers.get("x-inference-provider") or attempt.provider,
             response.headers.get("content-type", ""),
+            max_bytes=self.http.max_response_bytes,
         )
 
     @staticmethod
@@ -232,14 +252,15 @@ class RouterClient(Closeable):
         if req.trimmed:
             yield req.trimmed
         runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
-        while (step := runner.next()) is not None:
+        deadline = Deadline(self.deadline)
+        while (step := runner.next(deadline)) is not None:
             if isinstance(step, NeedMapping):
                 runner.answer(await self._amapping(step.model.repo_id))
                 continue
             if fallback := runner.fallback_event():
                 yield fallback
             try:
-                async for event in self._arun(step, req, stream):
+                async for event in self._arun(step, req, stream, deadline):
                     yield event
                 return
             except HFRouterError as exc:
@@ -253,23 +274,30 @@ class RouterClient(Closeable):
             self._no_mapping(repo_id, exc)
             return None
 
-    async def _aopen(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
-        client, args = self.http.aclient, self._send_args(attempt, req, stream)
-        async for try_ in AsyncRetrying(**retry_kwargs(self.retry_policy)):
+    async def _aopen(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> httpx.Response:
+        client = self.http.aclient
+        async for try_ in AsyncRetrying(**retry_kwargs(self.retry_policy, deadline)):
             with try_:
+                args = self._send_args(attempt, req, stream, deadline)
                 with sending(attempt):
                     response = await client.send(client.build_request(**args), stream=True)
                 await araise_for_status(response, **self._status_args(attempt))
         return response
 
-    async def _arun(self, attempt: Attempt, req: ChatRequest, stream: bool) -> AsyncIterator[Event]:
-        response = await self._aopen(attempt, req, stream)
+    async def _arun(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> AsyncIterator[Event]:
+        response = await self._aopen(attempt, req, stream, deadline)
         answer = self._answer(attempt, response)
+        guard = StallGuard(deadline, self.stall_timeout if stream else None)
         try:
             with reading(answer):
                 async for chunk in response.aiter_bytes():
                     for event in answer.feed(chunk):
                         yield event
+                    answer.watch(guard)
                 events = answer.end()
             for event in events:
                 yield event
@@ -292,14 +320,15 @@ class RouterClient(Closeable):
         if req.trimmed:
             yield req.trimmed
         runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
-        while (step := runner.next()) is not None:
+        deadline = Deadline(self.deadline)
+        while (step := runner.next(deadline)) is not None:
             if isinstance(step, NeedMapping):
                 runner.answer(self._mapping(step.model.repo_id))
                 continue
             if fallback := runner.fallback_event():
                 yield fallback
             try:
-                yield from self._run(step, req, stream)
+                yield from self._run(step, req, stream, deadline)
                 return
             except HFRouterError as exc:
                 runner.failed(step, exc)
@@ -312,22 +341,29 @@ class RouterClient(Closeable):
             self._no_mapping(repo_id, exc)
             return None
 
-    def _open(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
-        client, args = self.http.client, self._send_args(attempt, req, stream)
-        for try_ in Retrying(**retry_kwargs(self.retry_policy)):
+    def _open(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> httpx.Response:
+        client = self.http.client
+        for try_ in Retrying(**retry_kwargs(self.retry_policy, deadline)):
             with try_:
+                args = self._send_args(attempt, req, stream, deadline)
                 with sending(attempt):
                     response = client.send(client.build_request(**args), stream=True)
                 raise_for_status(response, **self._status_args(attempt))
         return response
 
-    def _run(self, attempt: Attempt, req: ChatRequest, stream: bool) -> Iterator[Event]:
-        response = self._open(attempt, req, stream)
+    def _run(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> Iterator[Event]:
+        response = self._open(attempt, req, stream, deadline)
         answer = self._answer(attempt, response)
+        guard = StallGuard(deadline, self.stall_timeout if stream else None)
         try:
             with reading(answer):
                 for chunk in response.iter_bytes():
                     yield from answer.feed(chunk)
+                    answer.watch(guard)
                 events = answer.end()
             yield from events
         finally:
