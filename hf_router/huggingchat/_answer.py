@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from .._shared.bodies import loads
+from .._shared.deadline import StallGuard
 from .._shared.http import transport_error
 from .._shared.responses import error_from_response, redact, server_message
 from ..errors import (
@@ -22,6 +24,7 @@ from ..errors import (
     HFRouterError,
     InvalidInputError,
     MissingAuthError,
+    StreamInterruptedError,
 )
 from ..events import Event
 from ._updates import (
@@ -89,7 +92,7 @@ class AnswerReader:
         """The id of the conversation that ``POST /conversation`` created."""
         self.raise_for(response, model=model)
         try:
-            cid = response.json().get("conversationId")
+            cid = loads(response.content).get("conversationId")
             logger.debug("HuggingChat: created conversation %s with %s", cid, model)
             return check_id(cid)
         except (ValueError, AttributeError, InvalidInputError):
@@ -105,7 +108,7 @@ class AnswerReader:
         if response.status_code in (401, 403) or 300 <= response.status_code < 400:
             self.raise_for(response, cid=cid)
         try:
-            found = message_id_from_api(response.json()) if response.status_code < 300 else None
+            found = message_id_from_api(loads(response.content)) if response.status_code < 300 else None
         except ValueError:
             found = None
         if found is None:
@@ -181,6 +184,21 @@ class AnswerStream:
         if self.parser.done and not self.counted:
             self.conv.turns += 1
             self.counted = True
+
+    def watch(self, guard: StallGuard) -> None:
+        """After a network chunk: past the call's deadline a
+        :class:`~hf_router.errors.TimeoutError`; no complete line for the guard's ``stall``
+        seconds a :class:`~hf_router.errors.StreamInterruptedError` with the text so far."""
+        verdict = guard.progress(self.parser.line_count)
+        if verdict == "deadline":
+            raise guard.deadline.error(self.conv.model, PROVIDER)
+        if verdict == "stall":
+            raise StreamInterruptedError(
+                f"HuggingChat's answer completed no update for {guard.stall:g}s (stall_timeout)",
+                partial_text=self.parser.text,
+                model=self.conv.model,
+                provider=PROVIDER,
+            )
 
     def broken(self, exc: httpx.HTTPError) -> HFRouterError:
         """The error for a transport failure: before the answer opened (or a timeout) as

@@ -19,10 +19,24 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .._redact import SecretValues
+from .._redact import SecretValues, scrub_traceback
 from .._shared.config import DEFAULT_CHAT_URL, ENV_CHAT_URL, Secret
+from .._shared.bodies import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    aread_capped,
+    capped_response,
+    read_capped,
+)
+from .._shared.deadline import (
+    DEFAULT_DEADLINE,
+    DEFAULT_STALL_TIMEOUT,
+    Deadline,
+    StallGuard,
+    check_limit,
+    check_size,
+)
 from .._shared.http import Closeable, HTTPSession
-from ..errors import MissingAuthError
+from ..errors import HFRouterError, MissingAuthError
 from ..events import Event
 from ._answer import AnswerReader, transport_failure
 from ._updates import PROVIDER
@@ -85,7 +99,12 @@ class HuggingChatClient(Closeable):
         default_model: str = DEFAULT_CHAT_MODEL,
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        self.deadline = check_limit("deadline", deadline)
+        self.stall_timeout = check_limit("stall_timeout", stall_timeout)
         self.base_url = (base_url or os.environ.get(ENV_CHAT_URL) or DEFAULT_CHAT_URL).rstrip("/")
         parts = urlsplit(self.base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
@@ -100,6 +119,7 @@ class HuggingChatClient(Closeable):
             headers=headers,
             http_client=http_client,
             http_async_client=http_async_client,
+            max_response_bytes=check_size("max_response_bytes", max_response_bytes),
         )
 
     def __repr__(self) -> str:
@@ -186,20 +206,40 @@ class HuggingChatClient(Closeable):
         return found
 
     # -- async API ----------------------------------------------------------------------------
-    async def _arun(self, steps: _Steps[_T]) -> _T:
-        """Send each request of ``steps`` with the async client; their result."""
+    def _timeout(self, deadline: Deadline, model: str | None, stall: bool = False) -> httpx.Timeout:
+        deadline.check(model, PROVIDER)
+        return deadline.timeout(self.http.client_timeout, self.stall_timeout if stall else None)
+
+    async def _arun(self, steps: _Steps[_T], deadline: Deadline | None = None) -> _T:
+        """Send each request of ``steps`` with the async client (each answer read within
+        ``max_response_bytes``, all within the call's deadline); their result."""
+        deadline = deadline or Deadline(self.deadline)
+        client, limit = self.http.aclient, self.http.max_response_bytes
         try:
             request = next(steps)
             while True:
+                timeout = self._timeout(deadline, request.model)
                 try:
-                    response = await self.http.aclient.request(
-                        request.method, request.url, json=request.json, headers=request.headers
+                    sent = client.build_request(
+                        request.method,
+                        request.url,
+                        json=request.json,
+                        headers=request.headers,
+                        timeout=timeout,
                     )
+                    streamed = await client.send(sent, stream=True)
+                    try:
+                        body = await aread_capped(streamed, limit, provider=PROVIDER)
+                    finally:
+                        await streamed.aclose()
                 except httpx.HTTPError as exc:
                     raise transport_failure(exc, request.model) from exc
-                request = steps.send(response)
+                request = steps.send(capped_response(streamed, body))
         except StopIteration as done:
             return done.value
+        except HFRouterError as exc:
+            scrub_traceback(exc)
+            raise
 
     async def acreate_conversation(self, model: str | None = None) -> Conversation:
         """Start a conversation with ``model`` (and read its root message id).
@@ -233,26 +273,36 @@ class HuggingChatClient(Closeable):
         Then :class:`~hf_router.events.TextDelta`, ``ReasoningDelta``, ``Status``, ``Title``,
         ``MediaResult``, and at the end ``Sources`` (if any) and ``Finish``."""
         turn = plan_turn(model, messages, media, conversation, self.default_model)
-        conv = conversation or await self.acreate_conversation(turn.model)
+        deadline = Deadline(self.deadline)
+        conv = conversation or await self._arun(self._create_steps(turn.model), deadline)
         yield conv
         if conv.turns or conv.message_id is None:
-            conv.message_id = await self.afetch_message_id(conv.conversation_id)
+            steps = self._message_id_steps(conv.conversation_id)
+            conv.message_id = await self._arun(steps, deadline)
         url, headers, body = self._ask_request(conv, turn, web_search, tools)
         answer = self._reader.stream(conv, turn)
+        guard = StallGuard(deadline, self.stall_timeout)
+        timeout = self._timeout(deadline, conv.model, stall=True)
         try:
-            async with self.http.aclient.stream("POST", url, content=body, headers=headers) as r:
+            async with self.http.aclient.stream(
+                "POST", url, content=body, headers=headers, timeout=timeout
+            ) as r:
                 if r.status_code >= 300:
-                    await r.aread()
+                    r = capped_response(r, await aread_capped(r, self.http.max_response_bytes))
                 answer.open(r)
                 async for chunk in r.aiter_bytes():
                     for event in answer.feed(chunk):
                         yield event
                     if answer.done:
                         return
+                    answer.watch(guard)
                 for event in answer.close():
                     yield event
         except httpx.HTTPError as exc:
             raise answer.broken(exc) from exc
+        except HFRouterError as exc:
+            scrub_traceback(exc)
+            raise
 
     async def asearch(
         self, query: str, *, model: str | None = None, conversation: Conversation | None = None
@@ -274,20 +324,35 @@ class HuggingChatClient(Closeable):
         await self.http.aclose()
 
     # -- sync API -----------------------------------------------------------------------------
-    def _run(self, steps: _Steps[_T]) -> _T:
+    def _run(self, steps: _Steps[_T], deadline: Deadline | None = None) -> _T:
         """Sync twin of :meth:`_arun` (the sync client)."""
+        deadline = deadline or Deadline(self.deadline)
+        client, limit = self.http.client, self.http.max_response_bytes
         try:
             request = next(steps)
             while True:
+                timeout = self._timeout(deadline, request.model)
                 try:
-                    response = self.http.client.request(
-                        request.method, request.url, json=request.json, headers=request.headers
+                    sent = client.build_request(
+                        request.method,
+                        request.url,
+                        json=request.json,
+                        headers=request.headers,
+                        timeout=timeout,
                     )
+                    streamed = client.send(sent, stream=True)
+                    try:
+                        body = read_capped(streamed, limit, provider=PROVIDER)
+                    finally:
+                        streamed.close()
                 except httpx.HTTPError as exc:
                     raise transport_failure(exc, request.model) from exc
-                request = steps.send(response)
+                request = steps.send(capped_response(streamed, body))
         except StopIteration as done:
             return done.value
+        except HFRouterError as exc:
+            scrub_traceback(exc)
+            raise
 
     def create_conversation(self, model: str | None = None) -> Conversation:
         """Sync twin of :meth:`acreate_conversation`."""
@@ -309,24 +374,33 @@ class HuggingChatClient(Closeable):
     ) -> Iterator[Event | Conversation]:
         """Sync twin of :meth:`aask` (its own sync httpx streaming, no event loop)."""
         turn = plan_turn(model, messages, media, conversation, self.default_model)
-        conv = conversation or self.create_conversation(turn.model)
+        deadline = Deadline(self.deadline)
+        conv = conversation or self._run(self._create_steps(turn.model), deadline)
         yield conv
         if conv.turns or conv.message_id is None:
-            conv.message_id = self.fetch_message_id(conv.conversation_id)
+            conv.message_id = self._run(self._message_id_steps(conv.conversation_id), deadline)
         url, headers, body = self._ask_request(conv, turn, web_search, tools)
         answer = self._reader.stream(conv, turn)
+        guard = StallGuard(deadline, self.stall_timeout)
+        timeout = self._timeout(deadline, conv.model, stall=True)
         try:
-            with self.http.client.stream("POST", url, content=body, headers=headers) as r:
+            with self.http.client.stream(
+                "POST", url, content=body, headers=headers, timeout=timeout
+            ) as r:
                 if r.status_code >= 300:
-                    r.read()
+                    r = capped_response(r, read_capped(r, self.http.max_response_bytes))
                 answer.open(r)
                 for chunk in r.iter_bytes():
                     yield from answer.feed(chunk)
                     if answer.done:
                         return
+                    answer.watch(guard)
                 yield from answer.close()
         except httpx.HTTPError as exc:
             raise answer.broken(exc) from exc
+        except HFRouterError as exc:
+            scrub_traceback(exc)
+            raise
 
     def search(
         self, query: str, *, model: str | None = None, conversation: Conversation | None = None

@@ -8,14 +8,20 @@ See ``docs/huggingchat-protocol.md`` for the wire format.
 
 from __future__ import annotations
 
-import codecs
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ..errors import ConversationError, HFRouterError, ProviderError, RateLimitError
+from .._shared.bodies import dumps, loads
+from .._shared.ndjson import LineSplitter
+from ..errors import (
+    ConversationError,
+    HFRouterError,
+    MalformedResponseError,
+    ProviderError,
+    RateLimitError,
+)
 from ..events import (
     Event,
     Finish,
@@ -34,6 +40,13 @@ PROVIDER = "huggingchat"
 """The provider name that HuggingChat's errors carry."""
 _EXCERPT = 80
 _RATE_LIMIT_RE = re.compile(r"too many|rate.?limit", re.IGNORECASE)
+
+
+def _shown(value: Any) -> str:
+    try:
+        return dumps(value)[:1000]
+    except ValueError:
+        return "(nested too deeply to show)"
 
 
 def _excerpt(text: str) -> str:
@@ -98,8 +111,7 @@ class UpdateParser:
         self._clock = clock
         self._redact = redact or (lambda text: text)
         self._start = clock() if clock else 0.0
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._buffer = ""
+        self._lines = LineSplitter()
         self._sources: dict[str, Source] = {}
         self._streamed: list[str] = []
         self.title: str | None = None
@@ -123,27 +135,29 @@ class UpdateParser:
         """Parse a chunk of the body and return the events of the lines it completes."""
         if self.done:
             return []
-        text = chunk if isinstance(chunk, str) else self._decoder.decode(chunk)
-        self._buffer += text
-        if "\n" not in text:
-            return []
-        *lines, self._buffer = self._buffer.split("\n")
+        data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+        try:
+            lines = self._lines.feed(data)
+        except MalformedResponseError as exc:
+            raise self._error(exc.message) from None
         events: list[Event] = []
         for line in lines:
             events.extend(self._line(line))
             if self.done:
-                self._buffer = ""
                 break
         return events
+
+    @property
+    def line_count(self) -> int:
+        """How many complete lines arrived so far (the stall guard watches it)."""
+        return self._lines.lines
 
     def close(self) -> list[Event]:
         """The end of the body: parse a last unterminated line, then raise
         :class:`~hf_router.errors.ConversationError` if the turn never reached its final answer."""
         events: list[Event] = []
         if not self.done:
-            rest = self._buffer + self._decoder.decode(b"", final=True)
-            self._buffer = ""
-            events = self._line(rest)
+            events = self._line(self._lines.close())
         if not self.done:
             raise ConversationError(
                 "HuggingChat's answer ended without a final answer",
@@ -165,7 +179,7 @@ class UpdateParser:
         if not line:
             return []
         try:
-            update = json.loads(line)
+            update = loads(line)
         except ValueError:
             raise self._error(
                 f"HuggingChat sent a line that is not JSON: {_excerpt(self._redact(line))!r}"
@@ -185,7 +199,7 @@ class UpdateParser:
         if message:
             return self._server_error(message)
         return self._error(
-            f"HuggingChat sent an update without a type: {_excerpt(self._redact(json.dumps(update)))}"
+            f"HuggingChat sent an update without a type: {_excerpt(self._redact(_shown(update)))}"
         )
 
     def _server_error(self, message: str) -> HFRouterError:
@@ -342,7 +356,7 @@ def message_id_from_data(text: str) -> str | None:
         if '"nodes"' not in line:
             continue
         try:
-            data = json.loads(line)["nodes"][1]["data"]
+            data = loads(line)["nodes"][1]["data"]
             indices = _at(data, data[0]["messages"])
             message_id = _at(data, _at(data, indices[-1])["id"])
         except (ValueError, LookupError, TypeError):
