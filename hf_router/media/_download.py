@@ -11,8 +11,11 @@ over the cap is a :class:`~hf_router.errors.DownloadTooLargeError` and leaves no
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import os
 import secrets
+import socket
 import struct
 import time
 from collections.abc import Mapping
@@ -32,6 +35,7 @@ __all__ = [
     "EXTENSIONS",
     "MediaWriter",
     "SavedFile",
+    "acheck_host",
     "adownload",
     "check_url",
     "decode_base64",
@@ -129,7 +133,9 @@ def is_router_url(url: str, router_url: str) -> bool:
 
 def check_url(url: str, router_url: str) -> None:
     """Refuse (:class:`UnsafeURLError`) any URL that is not ``https:``, ``data:`` or on the
-    router's own origin; nothing is fetched."""
+    router's own origin, and any written with a non-public IP address (loopback, private,
+    link-local, multicast, reserved: cloud metadata services live there); nothing is
+    fetched. Host names are checked once resolved, by :func:`acheck_host`."""
     if not isinstance(url, str):
         raise UnsafeURLError("The provider gave no usable URL", url=None)
     if url.startswith("data:") or is_router_url(url, router_url):
@@ -144,6 +150,58 @@ def check_url(url: str, router_url: str) -> None:
             f"Refused to download {_shown(url)!r}: only https:, data: and router URLs are fetched",
             url=_shown(url),
         )
+    literal = _ip(parts.hostname or "")
+    if literal is not None and not _public(literal):
+        raise _private(url, str(literal))
+
+
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]").split("%")[0])
+    except ValueError:
+        return None
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for an address on the public internet (not loopback, private, shared,
+    link-local, multicast, reserved or unspecified)."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        mapped = ip.ipv4_mapped or ip.sixtofour
+        if mapped is not None:
+            return _public(mapped)
+    return ip.is_global and not ip.is_multicast
+
+
+def _private(url: str, address: str) -> UnsafeURLError:
+    return UnsafeURLError(
+        f"Refused to download {_shown(url)!r}: its host is a non-public address ({address})",
+        url=_shown(url),
+        hint="Generated files are only fetched from public https: hosts (or the router); "
+        "loopback, private, link-local and metadata addresses are never contacted.",
+    )
+
+
+async def acheck_host(url: str, router_url: str) -> None:
+    """Resolve the host of an ``https:`` URL and refuse (:class:`UnsafeURLError`) it when any
+    of its addresses is not public (the router's own origin is always allowed)."""
+    if url.startswith("data:") or is_router_url(url, router_url):
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if _ip(host) is not None:
+        return  # a literal address: already checked by check_url
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise DownloadError(
+            f"Could not resolve the host of {_shown(url)!r} ({type(exc).__name__})",
+            url=_shown(url),
+        ) from None
+    for info in infos:
+        address = _ip(str(info[4][0]))
+        if address is None or not _public(address):
+            raise _private(url, str(info[4][0]))
 
 
 def safe_name(kind: str, mime: str) -> str:
@@ -153,17 +211,34 @@ def safe_name(kind: str, mime: str) -> str:
 
 
 def _media_mime(head: bytes, declared: str | None, kind: str) -> str:
+    """The file's type from its magic bytes. A declared type is never trusted alone: bytes
+    that are no known image or video, or whose kind (image/video) is not the declared one,
+    are refused."""
     sniffed = sniff_mime(head)
-    if sniffed in EXTENSIONS:
-        return sniffed
     declared = (declared or "").split(";")[0].strip().lower()
-    if declared in EXTENSIONS:
-        return declared
-    looks = sniffed if sniffed != "application/octet-stream" else declared or "unknown data"
+    if sniffed in EXTENSIONS:
+        if declared in EXTENSIONS and declared.split("/")[0] != sniffed.split("/")[0]:
+            raise DownloadError(
+                f"The generated {kind} was declared {declared} but its bytes are {sniffed}",
+                hint="The provider's answer is inconsistent; nothing was saved. Retry or pick "
+                "another provider.",
+            )
+        return sniffed
+    looks = _describe(head) or "no known image or video format"
     raise DownloadError(
-        f"The generated {kind} is not an image or video file (it looks like {looks})",
+        f"The generated {kind} is not an image or video file (declared "
+        f"{declared or 'nothing'}, its bytes look like {looks}); nothing was saved",
         hint="The provider returned something else than media; retry or pick another provider.",
     )
+
+
+def _describe(head: bytes) -> str:
+    start = head[:64].lstrip().lower()
+    if start.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512].lower():
+        return "an HTML page"
+    if start[:1] in (b"{", b"["):
+        return "JSON"
+    return ""
 
 
 class MediaWriter:
@@ -285,6 +360,7 @@ async def adownload(
         data, mime = decode_base64(url)
         return save_bytes(data, directory, kind, limit, mime)
     for _ in range(MAX_REDIRECTS + 1):
+        await acheck_host(url, router_url)
         headers = dict(auth_headers) if is_router_url(url, router_url) else {}
         try:
             async with client.stream("GET", url, headers=headers) as response:

@@ -15,6 +15,8 @@ from ..errors import AllProvidersFailedError, APIStatusError, AttemptFailure, HF
 from ..events import Event, Fallback, ProviderInfo, Status
 from .providers._base import MediaTask
 
+from .._shared.deadline import Deadline
+
 __all__ = ["Candidate", "MediaRun"]
 
 logger = logging.getLogger("hf_router")
@@ -43,6 +45,8 @@ class MediaRun:
         self.served: set[str] = set()
         self.done = 0
         self.state = "starting"
+        self.deadline = Deadline(None)
+        """The call's deadline (set by the engine when the call starts)."""
 
     def skip(self, cand: Candidate, error: APIStatusError) -> None:
         """Skip ``cand`` for the rest of the call (once, however many jobs saw it fail)."""
