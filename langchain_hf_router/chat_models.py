@@ -109,6 +109,11 @@ class ChatHFRouter(BaseChatModel):
     """HTTP timeout per request in seconds (``None``: the core's default, 120)."""
     max_retries: int = 2
     """Retries of one attempt on 429/5xx/timeouts (before falling back)."""
+    deadline: float | None = 600.0
+    """Seconds one call may take in all: retries, fallbacks, waits and the whole stream
+    (``None``: no overall limit)."""
+    stall_timeout: float | None = 90.0
+    """Seconds a stream may go without one complete event before it is given up."""
     fallback_models: list[str] = Field(default_factory=list)
     """Models to try, in order, when every provider of ``model`` fails (default: none)."""
     max_inputs_lenght: int | None = 10000
@@ -141,6 +146,8 @@ class ChatHFRouter(BaseChatModel):
             "bill_to": self.bill_to,
             "fallback_models": tuple(self.fallback_models),
             "max_inputs_lenght": self.max_inputs_lenght,
+            "deadline": self.deadline,
+            "stall_timeout": self.stall_timeout,
         }
         if self.timeout is not None:
             options["timeout"] = self.timeout

@@ -210,31 +210,35 @@ class HuggingChatClient(Closeable):
         deadline.check(model, PROVIDER)
         return deadline.timeout(self.http.client_timeout, self.stall_timeout if stall else None)
 
+    async def _afetch(self, request: _Request, deadline: Deadline) -> httpx.Response:
+        """One request's answer, read within ``max_response_bytes`` (its body is never a local
+        of a frame that raises later)."""
+        client = self.http.aclient
+        sent = client.build_request(
+            request.method,
+            request.url,
+            json=request.json,
+            headers=request.headers,
+            timeout=self._timeout(deadline, request.model),
+        )
+        try:
+            streamed = await client.send(sent, stream=True)
+            try:
+                body = await aread_capped(streamed, self.http.max_response_bytes, provider=PROVIDER)
+            finally:
+                await streamed.aclose()
+        except httpx.HTTPError as exc:
+            raise transport_failure(exc, request.model) from exc
+        return capped_response(streamed, body)
+
     async def _arun(self, steps: _Steps[_T], deadline: Deadline | None = None) -> _T:
         """Send each request of ``steps`` with the async client (each answer read within
         ``max_response_bytes``, all within the call's deadline); their result."""
         deadline = deadline or Deadline(self.deadline)
-        client, limit = self.http.aclient, self.http.max_response_bytes
         try:
             request = next(steps)
             while True:
-                timeout = self._timeout(deadline, request.model)
-                try:
-                    sent = client.build_request(
-                        request.method,
-                        request.url,
-                        json=request.json,
-                        headers=request.headers,
-                        timeout=timeout,
-                    )
-                    streamed = await client.send(sent, stream=True)
-                    try:
-                        body = await aread_capped(streamed, limit, provider=PROVIDER)
-                    finally:
-                        await streamed.aclose()
-                except httpx.HTTPError as exc:
-                    raise transport_failure(exc, request.model) from exc
-                request = steps.send(capped_response(streamed, body))
+                request = steps.send(await self._afetch(request, deadline))
         except StopIteration as done:
             return done.value
         except HFRouterError as exc:
@@ -299,8 +303,10 @@ class HuggingChatClient(Closeable):
                 for event in answer.close():
                     yield event
         except httpx.HTTPError as exc:
+            chunk = b""  # noqa: F841 - the server's raw bytes leave this frame's locals
             raise answer.broken(exc) from exc
         except HFRouterError as exc:
+            chunk = b""  # noqa: F841
             scrub_traceback(exc)
             raise
 
@@ -324,30 +330,33 @@ class HuggingChatClient(Closeable):
         await self.http.aclose()
 
     # -- sync API -----------------------------------------------------------------------------
+    def _fetch(self, request: _Request, deadline: Deadline) -> httpx.Response:
+        """Sync twin of :meth:`_afetch`."""
+        client = self.http.client
+        sent = client.build_request(
+            request.method,
+            request.url,
+            json=request.json,
+            headers=request.headers,
+            timeout=self._timeout(deadline, request.model),
+        )
+        try:
+            streamed = client.send(sent, stream=True)
+            try:
+                body = read_capped(streamed, self.http.max_response_bytes, provider=PROVIDER)
+            finally:
+                streamed.close()
+        except httpx.HTTPError as exc:
+            raise transport_failure(exc, request.model) from exc
+        return capped_response(streamed, body)
+
     def _run(self, steps: _Steps[_T], deadline: Deadline | None = None) -> _T:
         """Sync twin of :meth:`_arun` (the sync client)."""
         deadline = deadline or Deadline(self.deadline)
-        client, limit = self.http.client, self.http.max_response_bytes
         try:
             request = next(steps)
             while True:
-                timeout = self._timeout(deadline, request.model)
-                try:
-                    sent = client.build_request(
-                        request.method,
-                        request.url,
-                        json=request.json,
-                        headers=request.headers,
-                        timeout=timeout,
-                    )
-                    streamed = client.send(sent, stream=True)
-                    try:
-                        body = read_capped(streamed, limit, provider=PROVIDER)
-                    finally:
-                        streamed.close()
-                except httpx.HTTPError as exc:
-                    raise transport_failure(exc, request.model) from exc
-                request = steps.send(capped_response(streamed, body))
+                request = steps.send(self._fetch(request, deadline))
         except StopIteration as done:
             return done.value
         except HFRouterError as exc:
@@ -397,8 +406,10 @@ class HuggingChatClient(Closeable):
                     answer.watch(guard)
                 yield from answer.close()
         except httpx.HTTPError as exc:
+            chunk = b""  # noqa: F841 - the server's raw bytes leave this frame's locals
             raise answer.broken(exc) from exc
         except HFRouterError as exc:
+            chunk = b""  # noqa: F841
             scrub_traceback(exc)
             raise
 
