@@ -101,7 +101,7 @@ class _RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken format string is the caller's; keep it
+        except Exception:
             return True
         record.msg, record.args = redact_text(message), ()
         if record.exc_info and record.exc_info[1] is not None:

@@ -5,6 +5,7 @@ bytes or randomly nested JSON either succeeds or raises a typed :class:`HFRouter
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -23,17 +24,40 @@ from hf_router.media._engine import _decode
 from hf_router.media.providers import PROVIDERS
 from hf_router.media.providers._base import Pending, RequestSpec
 
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # JSON-ish values, including the keys the parsers look for, so that shapes get close to real.
 _KEYS = st.sampled_from(
     [
-        "choices", "delta", "content", "error", "message", "type", "token", "images", "url",
-        "data", "status", "request_id", "response_url", "video", "output", "id", "finish_reason",
-        "tool_calls", "function", "arguments", "usage", "estimated_time", "detail", "messages",
-        "nodes", "b64_json", "sources", "text", "x",
+        "choices",
+        "delta",
+        "content",
+        "error",
+        "message",
+        "type",
+        "token",
+        "images",
+        "url",
+        "data",
+        "status",
+        "request_id",
+        "response_url",
+        "video",
+        "output",
+        "id",
+        "finish_reason",
+        "tool_calls",
+        "function",
+        "arguments",
+        "usage",
+        "estimated_time",
+        "detail",
+        "messages",
+        "nodes",
+        "b64_json",
+        "sources",
+        "text",
+        "x",
     ]
 )
 _LEAVES = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
@@ -112,10 +136,8 @@ def test_ndjson_lines_and_huggingchat_updates(chunks: list[bytes], newline: bool
     for chunk in chunks:
         text = chunk.decode("utf-8", "replace")
         message_id_from_data(text)
-        try:
+        with contextlib.suppress(ValueError):
             message_id_from_api(loads(chunk))
-        except ValueError:
-            pass
 
 
 @SETTINGS

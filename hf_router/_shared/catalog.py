@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 
-from ..errors import HFRouterError, InvalidModelError, MalformedResponseError
 from .._redact import scrub_traceback
+from ..errors import HFRouterError, InvalidModelError, MalformedResponseError
 from .bodies import aread_capped, loads, read_capped
 from .http import HTTPSession, araise_for_status, raise_for_status, transport_error
 from .models import ModelRef, parse_model

@@ -143,9 +143,7 @@ class HTTPSession:
         """Values that must never appear in messages (their repr hides them)."""
         return SecretValues((self.token.get_secret_value(),) if self.token else ())
 
-    def headers(
-        self, *, auth: bool = True, extra: Mapping[str, str] | None = None
-    ) -> SafeHeaders:
+    def headers(self, *, auth: bool = True, extra: Mapping[str, str] | None = None) -> SafeHeaders:
         """Request headers: user agent, ``X-HF-Bill-To``, custom headers and the token (a
         mapping whose repr masks ``Authorization`` and ``Cookie``)."""
         out = SafeHeaders({"User-Agent": USER_AGENT, **self._extra_headers})
@@ -160,7 +158,10 @@ class HTTPSession:
     @property
     def client_timeout(self) -> float | httpx.Timeout | None:
         """The per-read/connect timeout: an injected client's own, else ``timeout``."""
-        for injected, owned in ((self._client, self._owns_client), (self._aclient, self._owns_aclient)):
+        for injected, owned in (
+            (self._client, self._owns_client),
+            (self._aclient, self._owns_aclient),
+        ):
             if injected is not None and not owned:
                 return injected.timeout
         return self.timeout

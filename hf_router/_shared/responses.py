@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._redact import redact_text
-from .bodies import dumps, loads
 from ..errors import (
     APIStatusError,
     AuthenticationError,
@@ -21,6 +19,7 @@ from ..errors import (
     ProviderError,
     RateLimitError,
 )
+from .bodies import dumps, loads
 
 __all__ = [
     "error_from_response",

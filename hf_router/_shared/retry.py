@@ -36,9 +36,7 @@ def _hint(exc: BaseException) -> float | None:
     return max(0.0, float(hinted))
 
 
-def is_retryable(
-    exc: BaseException, policy: RetryPolicy, deadline: Deadline | None = None
-) -> bool:
+def is_retryable(exc: BaseException, policy: RetryPolicy, deadline: Deadline | None = None) -> bool:
     """429, 500/502/503/504 and connect/read failures are retried, unless the server asks
     for a wait longer than ``policy.max_retry_after`` or than the call has left (then we
     fall back at once instead)."""

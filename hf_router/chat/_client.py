@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, Retrying
 
+from .._shared.bodies import DEFAULT_MAX_RESPONSE_BYTES
 from .._shared.catalog import Catalog, ProviderMapping, RouterModel
 from .._shared.config import (
     DEFAULT_MAX_INPUTS_LENGHT,
@@ -23,7 +24,6 @@ from .._shared.config import (
     resolve_base_url,
     resolve_hub_url,
 )
-from .._shared.bodies import DEFAULT_MAX_RESPONSE_BYTES
 from .._shared.deadline import (
     DEFAULT_DEADLINE,
     DEFAULT_STALL_TIMEOUT,

@@ -108,7 +108,9 @@ class AnswerReader:
         if response.status_code in (401, 403) or 300 <= response.status_code < 400:
             self.raise_for(response, cid=cid)
         try:
-            found = message_id_from_api(loads(response.content)) if response.status_code < 300 else None
+            found = (
+                message_id_from_api(loads(response.content)) if response.status_code < 300 else None
+            )
         except ValueError:
             found = None
         if found is None:

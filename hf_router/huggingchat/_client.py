@@ -20,13 +20,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from .._redact import SecretValues, scrub_traceback
-from .._shared.config import DEFAULT_CHAT_URL, ENV_CHAT_URL, Secret
 from .._shared.bodies import (
     DEFAULT_MAX_RESPONSE_BYTES,
     aread_capped,
     capped_response,
     read_capped,
 )
+from .._shared.config import DEFAULT_CHAT_URL, ENV_CHAT_URL, Secret
 from .._shared.deadline import (
     DEFAULT_DEADLINE,
     DEFAULT_STALL_TIMEOUT,
@@ -303,10 +303,10 @@ class HuggingChatClient(Closeable):
                 for event in answer.close():
                     yield event
         except httpx.HTTPError as exc:
-            chunk = b""  # noqa: F841 - the server's raw bytes leave this frame's locals
+            chunk = b""  # the server's raw bytes leave this frame's locals (capture_locals)
             raise answer.broken(exc) from exc
         except HFRouterError as exc:
-            chunk = b""  # noqa: F841
+            chunk = b""
             scrub_traceback(exc)
             raise
 
@@ -406,10 +406,10 @@ class HuggingChatClient(Closeable):
                     answer.watch(guard)
                 yield from answer.close()
         except httpx.HTTPError as exc:
-            chunk = b""  # noqa: F841 - the server's raw bytes leave this frame's locals
+            chunk = b""  # the server's raw bytes leave this frame's locals (capture_locals)
             raise answer.broken(exc) from exc
         except HFRouterError as exc:
-            chunk = b""  # noqa: F841
+            chunk = b""
             scrub_traceback(exc)
             raise
 

@@ -19,12 +19,13 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from .._shared.bodies import DEFAULT_MAX_RESPONSE_BYTES, aread_capped, loads, read_capped
 from .._shared.catalog import Catalog
 from .._shared.config import (
     DEFAULT_TIMEOUT,
@@ -35,7 +36,6 @@ from .._shared.config import (
     is_hf_router,
     resolve_hub_url,
 )
-from .._shared.bodies import DEFAULT_MAX_RESPONSE_BYTES, aread_capped, loads, read_capped
 from .._shared.deadline import DEFAULT_DEADLINE, check_limit, check_size
 from .._shared.http import Closeable, HTTPSession
 from ..errors import HFRouterError, InvalidInputError

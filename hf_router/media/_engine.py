@@ -261,7 +261,9 @@ class MediaEngine:
         url = self.settings.base_url + spec.path if spec.path.startswith("/") else spec.path
         client = self.http.aclient
         cap = self.settings.max_download_bytes
-        async for attempt in AsyncRetrying(**retry_kwargs(self.settings.retry_policy, run.deadline)):
+        async for attempt in AsyncRetrying(
+            **retry_kwargs(self.settings.retry_policy, run.deadline)
+        ):
             with attempt:
                 headers = self.http.headers(extra=spec.headers)
                 args = {"json": spec.json, "content": spec.content, "headers": headers}

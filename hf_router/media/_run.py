@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._shared.catalog import ProviderMapping
+from .._shared.deadline import Deadline
 from .._shared.models import ModelRef
 from ..errors import AllProvidersFailedError, APIStatusError, AttemptFailure, HFRouterError
 from ..events import Event, Fallback, ProviderInfo, Status
 from .providers._base import MediaTask
-
-from .._shared.deadline import Deadline
 
 __all__ = ["Candidate", "MediaRun"]
 
