@@ -265,6 +265,17 @@ def test_a_server_that_never_answers_ends_at_the_deadline(server, mode):
     assert time.monotonic() - start < 8
 
 
+def test_a_hub_that_never_answers_ends_at_the_deadline(server):
+    """The router fails, then the Hub lookup of the fallback path hangs: the deadline ends it."""
+    server.route("GET", "/api/models/acme/chat-7b", lambda r, c, s: never(c, s))
+    chat_route(server, lambda r, c, s: respond(c, 500, {"error": "down"}))
+    client = router(server, use_hub_mapping=True, deadline=2, timeout=60)
+    start = time.monotonic()
+    with pytest.raises(TimeoutError, match="deadline of 2s; 1 attempt"):
+        client.chat(MODEL, HI)
+    assert time.monotonic() - start < 8
+
+
 def test_long_retry_after_skips_each_provider_at_once(server):
     """Five live providers all answering 429 Retry-After: 60, with 20 s left: skipped at once."""
     providers = ["p1", "p2", "p3", "p4", "p5"]

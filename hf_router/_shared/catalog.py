@@ -210,8 +210,11 @@ class Catalog:
         self._mappings[key] = (time.monotonic(), mapping)
         return mapping
 
-    def get_mapping(self, model: str, *, live_only: bool = True) -> list[ProviderMapping]:
-        """The model's providers from the Hub (``live`` ones unless ``live_only=False``)."""
+    def get_mapping(
+        self, model: str, *, live_only: bool = True, timeout: httpx.Timeout | None = None
+    ) -> list[ProviderMapping]:
+        """The model's providers from the Hub (``live`` ones unless ``live_only=False``);
+        ``timeout`` replaces the client's for the lookup (a call's deadline caps it)."""
         ref = parse_model(model)
         url = self._mapping_url(ref)
         mapping = self._cached_mapping(ref.repo_id)
@@ -223,14 +226,16 @@ class Catalog:
                 if mapping is None:
                     self.mapping_requests += 1
                     try:
-                        body = self._get_json(url, _EXPAND, ref.repo_id)
+                        body = self._get_json(url, _EXPAND, ref.repo_id, timeout)
                     except HFRouterError as exc:
                         scrub_traceback(exc)
                         raise
                     mapping = self._store(ref.repo_id, body)
         return [m for m in mapping if m.status == "live"] if live_only else list(mapping)
 
-    async def aget_mapping(self, model: str, *, live_only: bool = True) -> list[ProviderMapping]:
+    async def aget_mapping(
+        self, model: str, *, live_only: bool = True, timeout: httpx.Timeout | None = None
+    ) -> list[ProviderMapping]:
         """Async twin of :meth:`get_mapping`; concurrent callers share one request."""
         ref = parse_model(model)
         url = self._mapping_url(ref)
@@ -245,7 +250,7 @@ class Catalog:
                 future: asyncio.Future[list[ProviderMapping]] = loop.create_future()
                 self._inflight[key] = future
                 try:
-                    mapping = await self._afetch(ref, url)
+                    mapping = await self._afetch(ref, url, timeout)
                     future.set_result(mapping)
                 except BaseException as exc:
                     future.set_exception(exc)
@@ -255,19 +260,29 @@ class Catalog:
                     self._inflight.pop(key, None)
         return [m for m in mapping if m.status == "live"] if live_only else list(mapping)
 
-    async def _afetch(self, ref: ModelRef, url: str) -> list[ProviderMapping]:
+    async def _afetch(
+        self, ref: ModelRef, url: str, timeout: httpx.Timeout | None = None
+    ) -> list[ProviderMapping]:
         self.mapping_requests += 1
         try:
-            body = await self._aget_json(url, _EXPAND, ref.repo_id)
+            body = await self._aget_json(url, _EXPAND, ref.repo_id, timeout)
         except HFRouterError as exc:
             scrub_traceback(exc)
             raise
         return self._store(ref.repo_id, body)
 
     # -- one JSON GET, its body capped ------------------------------------------------------
-    def _get_json(self, url: str, params: dict[str, str] | None, model: str | None) -> Any:
+    def _get_json(
+        self,
+        url: str,
+        params: dict[str, str] | None,
+        model: str | None,
+        timeout: httpx.Timeout | None = None,
+    ) -> Any:
         client = self.http.client
-        request = client.build_request("GET", url, params=params, headers=self.http.headers())
+        request = client.build_request(
+            "GET", url, params=params, headers=self.http.headers(), timeout=_timeout(timeout)
+        )
         try:
             response = client.send(request, stream=True)
             try:
@@ -279,9 +294,17 @@ class Catalog:
             raise transport_error(exc, model=model) from None
         return _json(body, url, model)
 
-    async def _aget_json(self, url: str, params: dict[str, str] | None, model: str | None) -> Any:
+    async def _aget_json(
+        self,
+        url: str,
+        params: dict[str, str] | None,
+        model: str | None,
+        timeout: httpx.Timeout | None = None,
+    ) -> Any:
         client = self.http.aclient
-        request = client.build_request("GET", url, params=params, headers=self.http.headers())
+        request = client.build_request(
+            "GET", url, params=params, headers=self.http.headers(), timeout=_timeout(timeout)
+        )
         try:
             response = await client.send(request, stream=True)
             try:
@@ -297,6 +320,10 @@ class Catalog:
 
 
 _EXPAND = {"expand[]": "inferenceProviderMapping"}
+
+
+def _timeout(timeout: httpx.Timeout | None) -> Any:
+    return httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
 
 
 def _json(body: bytes, url: str, model: str | None) -> Any:

@@ -255,7 +255,7 @@ class RouterClient(Closeable):
         deadline = Deadline(self.deadline)
         while (step := runner.next(deadline)) is not None:
             if isinstance(step, NeedMapping):
-                runner.answer(await self._amapping(step.model.repo_id))
+                runner.answer(await self._amapping(step.model.repo_id, deadline))
                 continue
             if fallback := runner.fallback_event():
                 yield fallback
@@ -267,9 +267,10 @@ class RouterClient(Closeable):
                 runner.failed(step, exc)
         raise runner.final_error()
 
-    async def _amapping(self, repo_id: str) -> list[ProviderMapping] | None:
+    async def _amapping(self, repo_id: str, deadline: Deadline) -> list[ProviderMapping] | None:
         try:
-            return await self.catalog.aget_mapping(repo_id)
+            timeout = deadline.timeout(self.http.client_timeout)
+            return await self.catalog.aget_mapping(repo_id, timeout=timeout)
         except HFRouterError as exc:
             self._no_mapping(repo_id, exc)
             return None
@@ -323,7 +324,7 @@ class RouterClient(Closeable):
         deadline = Deadline(self.deadline)
         while (step := runner.next(deadline)) is not None:
             if isinstance(step, NeedMapping):
-                runner.answer(self._mapping(step.model.repo_id))
+                runner.answer(self._mapping(step.model.repo_id, deadline))
                 continue
             if fallback := runner.fallback_event():
                 yield fallback
@@ -334,9 +335,11 @@ class RouterClient(Closeable):
                 runner.failed(step, exc)
         raise runner.final_error()
 
-    def _mapping(self, repo_id: str) -> list[ProviderMapping] | None:
+    def _mapping(self, repo_id: str, deadline: Deadline) -> list[ProviderMapping] | None:
         try:
-            return self.catalog.get_mapping(repo_id)
+            return self.catalog.get_mapping(
+                repo_id, timeout=deadline.timeout(self.http.client_timeout)
+            )
         except HFRouterError as exc:
             self._no_mapping(repo_id, exc)
             return None
