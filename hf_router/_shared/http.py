@@ -128,7 +128,7 @@ class HTTPSession:
         self.max_response_bytes = max_response_bytes
         self.timeout = timeout
         self.bill_to = bill_to
-        self._extra_headers = dict(headers or {})
+        self._extra_headers = SafeHeaders(headers or {})
         self._client = http_client
         self._aclient = http_async_client
         self._owns_client = http_client is None

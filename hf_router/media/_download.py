@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from .._redact import SafeHeaders
 from .._shared.http import transport_error
 from .._shared.messages import sniff_mime
 from ..errors import DownloadError, DownloadTooLargeError, HFRouterError, UnsafeURLError
@@ -361,7 +362,7 @@ async def adownload(
         return save_bytes(data, directory, kind, limit, mime)
     for _ in range(MAX_REDIRECTS + 1):
         await acheck_host(url, router_url)
-        headers = dict(auth_headers) if is_router_url(url, router_url) else {}
+        headers = SafeHeaders(auth_headers) if is_router_url(url, router_url) else {}
         try:
             async with client.stream("GET", url, headers=headers) as response:
                 if response.is_redirect and "location" in response.headers:
