@@ -23,13 +23,13 @@ tells the user what to do next::
     │       └── GenerationFailedError             a media job ended as failed
     ├── MalformedResponseError                    the server's answer could not be understood
     │   └── ConversationError                     a HuggingChat answer could not be understood
-    ├── TimeoutError                              connect/read timeout (after retries)
+    ├── TimeoutError                              connect/read timeout (after retries), deadline
     │   └── GenerationTimeoutError                a media job did not finish in time
     ├── DownloadError                             a generated file could not be fetched
-    │   ├── UnsafeURLError                        a URL that is not https:, data: or the router
+    │   ├── UnsafeURLError                        not https:/data:/the router, or a private host
     │   └── DownloadTooLargeError                 over max_download_bytes
     ├── ConnectionError                           network failure (after retries)
-    ├── StreamInterruptedError                    a stream broke after text was delivered
+    ├── StreamInterruptedError                    a stream broke after text was delivered, or stalled
     └── AllProvidersFailedError                   every attempt of the plan failed
 """
 
@@ -273,7 +273,7 @@ class MalformedResponseError(HFRouterError):
 
 
 class TimeoutError(HFRouterError):
-    """The request timed out (after retries)."""
+    """The request timed out (after retries), or the call passed its ``deadline``."""
 
     default_hint = "Raise timeout=..., or retry later."
 
@@ -331,7 +331,8 @@ class DownloadError(HFRouterError):
 
 
 class UnsafeURLError(DownloadError):
-    """A server pointed at a URL that is not https:, data: or the configured router host."""
+    """A server pointed at a URL that is not https:, data: or the configured router host, or
+    whose host is (or resolves to) a loopback, private, link-local or metadata address."""
 
     default_hint = (
         "hf_router only downloads https:, data: and router URLs; the file was not fetched."
