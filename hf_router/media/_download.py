@@ -1,9 +1,8 @@
-"""Saving generated media: the URL policy, streamed downloads with a size cap, base64 and
-``data:`` decoding, and safe generated file names.
+"""Saving generated media: streamed downloads with a size cap, base64 and ``data:``
+decoding, and safe generated file names.
 
-Only ``https:`` and ``data:`` URLs, or URLs on the configured router's own origin, are
-fetched (anything else is an :class:`~hf_router.errors.UnsafeURLError` and nothing is
-requested). Redirects are followed by hand, each hop checked the same way. The token is only
+Every URL and redirect hop is checked by the URL policy (:mod:`hf_router.media._urls`)
+before anything is requested. Redirects are followed by hand, each hop checked the same way. The token is only
 sent to the router's origin. Files are named ``<kind>-<UTC timestamp>-<random>.<ext>``, never
 from a server-supplied name, with the extension from the sniffed content type; a download
 over the cap is a :class:`~hf_router.errors.DownloadTooLargeError` and leaves no partial file.
@@ -11,24 +10,22 @@ over the cap is a :class:`~hf_router.errors.DownloadTooLargeError` and leaves no
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import os
 import secrets
-import socket
 import struct
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 
 from .._redact import SafeHeaders
 from .._shared.http import transport_error
 from .._shared.messages import sniff_mime
-from ..errors import DownloadError, DownloadTooLargeError, HFRouterError, UnsafeURLError
+from ..errors import DownloadError, DownloadTooLargeError, HFRouterError
+from ._urls import acheck_host, check_url, is_router_url, shown
 from .providers._base import decode_base64
 
 __all__ = [
@@ -111,98 +108,6 @@ def default_output_dir() -> Path:
     """The per-user default: ``$XDG_CACHE_HOME/hf-router/media`` (``~/.cache/...``)."""
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
     return Path(cache).expanduser() / "hf-router" / "media"
-
-
-def _shown(url: str) -> str:
-    return url if len(url) <= 120 else url[:117] + "..."
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port
-
-
-def is_router_url(url: str, router_url: str) -> bool:
-    """True when ``url`` has the router's scheme, host and port."""
-    try:
-        return bool(urlsplit(url).hostname) and _origin(url) == _origin(router_url)
-    except ValueError:
-        return False
-
-
-def check_url(url: str, router_url: str) -> None:
-    """Refuse (:class:`UnsafeURLError`) any URL that is not ``https:``, ``data:`` or on the
-    router's own origin, and any written with a non-public IP address (loopback, private,
-    link-local, multicast, reserved: cloud metadata services live there); nothing is
-    fetched. Host names are checked once resolved, by :func:`acheck_host`."""
-    if not isinstance(url, str):
-        raise UnsafeURLError("The provider gave no usable URL", url=None)
-    if url.startswith("data:") or is_router_url(url, router_url):
-        return
-    try:
-        parts = urlsplit(url)
-        ok = parts.scheme.lower() == "https" and bool(parts.hostname)
-    except ValueError:
-        ok = False
-    if not ok:
-        raise UnsafeURLError(
-            f"Refused to download {_shown(url)!r}: only https:, data: and router URLs are fetched",
-            url=_shown(url),
-        )
-    literal = _ip(parts.hostname or "")
-    if literal is not None and not _public(literal):
-        raise _private(url, str(literal))
-
-
-def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(host.strip("[]").split("%")[0])
-    except ValueError:
-        return None
-
-
-def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """True for an address on the public internet (not loopback, private, shared,
-    link-local, multicast, reserved or unspecified)."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        mapped = ip.ipv4_mapped or ip.sixtofour
-        if mapped is not None:
-            return _public(mapped)
-    return ip.is_global and not ip.is_multicast
-
-
-def _private(url: str, address: str) -> UnsafeURLError:
-    return UnsafeURLError(
-        f"Refused to download {_shown(url)!r}: its host is a non-public address ({address})",
-        url=_shown(url),
-        hint="Generated files are only fetched from public https: hosts (or the router); "
-        "loopback, private, link-local and metadata addresses are never contacted.",
-    )
-
-
-async def acheck_host(url: str, router_url: str) -> None:
-    """Resolve the host of an ``https:`` URL and refuse (:class:`UnsafeURLError`) it when any
-    of its addresses is not public (the router's own origin is always allowed)."""
-    if url.startswith("data:") or is_router_url(url, router_url):
-        return
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if _ip(host) is not None:
-        return  # a literal address: already checked by check_url
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise DownloadError(
-            f"Could not resolve the host of {_shown(url)!r} ({type(exc).__name__})",
-            url=_shown(url),
-        ) from None
-    for info in infos:
-        address = _ip(str(info[4][0]))
-        if address is None or not _public(address):
-            raise _private(url, str(info[4][0]))
 
 
 def safe_name(kind: str, mime: str) -> str:
@@ -372,21 +277,21 @@ async def adownload(
                 if response.status_code >= 400:
                     raise DownloadError(
                         f"Downloading the generated {kind} failed with HTTP {response.status_code}",
-                        url=_shown(url),
+                        url=shown(url),
                         status_code=response.status_code,
                         provider=provider,
                     )
                 declared = response.headers.get("content-type")
                 length = response.headers.get("content-length", "")
                 if length.isdigit() and int(length) > limit:
-                    raise _too_large(kind, length, limit, url=_shown(url))
-                with MediaWriter(directory, kind, limit, url=_shown(url)) as writer:
+                    raise _too_large(kind, length, limit, url=shown(url))
+                with MediaWriter(directory, kind, limit, url=shown(url)) as writer:
                     async for chunk in response.aiter_bytes():
                         writer.write(chunk)
                 return writer.finish(declared)
         except httpx.HTTPError as exc:
             raise transport_error(exc, provider=provider) from None
-    raise DownloadError(f"Too many redirects while downloading {_shown(url)!r}", url=_shown(url))
+    raise DownloadError(f"Too many redirects while downloading {shown(url)!r}", url=shown(url))
 
 
 async def read_capped(response: httpx.Response, limit: int, *, shown_limit: int) -> bytes:
