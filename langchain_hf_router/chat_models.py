@@ -116,6 +116,11 @@ class ChatHFRouter(BaseChatModel):
     streamed under the hood, so it applies between tokens, not to the whole answer."""
     max_retries: int = 2
     """Retries of one attempt on 429/5xx/timeouts (before falling back)."""
+    deadline: float | None = 600.0
+    """Seconds one call may take in all: retries, fallbacks, waits and the whole stream
+    (``None``: no overall limit)."""
+    stall_timeout: float | None = 90.0
+    """Seconds a stream may go without one complete event before it is given up."""
     fallback_models: list[str] = Field(default_factory=list)
     """Models to try, in order, when every provider of ``model`` fails (default: none)."""
     max_inputs_lenght: int | Literal["auto"] | None = Field(
@@ -160,6 +165,8 @@ class ChatHFRouter(BaseChatModel):
             "max_inputs_lenght": self.max_inputs_lenght,
             "stream_whole_answers": self.stream_whole_answers,
             "adaptive_fit": self.adaptive_fit,
+            "deadline": self.deadline,
+            "stall_timeout": self.stall_timeout,
         }
         if self.timeout is not None:
             options["timeout"] = self.timeout

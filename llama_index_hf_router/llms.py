@@ -153,6 +153,15 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
     reasoning_effort: str | None = Field(default=None, description="Reasoning effort.")
     timeout: float = Field(default=120.0, description="Per-read timeout in seconds.")
     max_retries: int = Field(default=2, description="Retries of transient errors.")
+    deadline: float | None = Field(
+        default=600.0,
+        description="Seconds one call may take in all: retries, fallbacks, waits and the whole "
+        "stream (None: no overall limit).",
+    )
+    stall_timeout: float | None = Field(
+        default=90.0,
+        description="Seconds a stream may go without one complete event before it is given up.",
+    )
     fallback_models: list[str] = Field(default_factory=list, description="Fallback models.")
     max_inputs_lenght: int | Literal["auto"] | None = Field(
         default="auto",
@@ -201,6 +210,14 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
             not isinstance(kwargs["max_retries"], int) or kwargs["max_retries"] < 0
         ):
             raise InvalidInputError(f"max_retries={kwargs['max_retries']!r} must be 0 or more")
+        for name in ("deadline", "stall_timeout"):
+            value = kwargs.get(name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+            ):
+                raise InvalidInputError(
+                    f"{name}={value!r} must be a positive number of seconds, or None"
+                )
         token = api_key if api_key is not None else hf_token
         if token is not None and not isinstance(token, (str, Secret)):
             raise InvalidInputError(f"api_key must be a string, not {type(token).__name__}")
@@ -246,6 +263,8 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
             stream_whole_answers=self.stream_whole_answers,
             adaptive_fit=self.adaptive_fit,
             context_window=self.context_window,
+            deadline=self.deadline,
+            stall_timeout=self.stall_timeout,
         )
 
     def close(self) -> None:

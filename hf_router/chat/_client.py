@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, Retrying
 
+from .._shared.bodies import DEFAULT_MAX_RESPONSE_BYTES
 from .._shared.catalog import Catalog, ProviderMapping, RouterModel
 from .._shared.checks import check_count, check_model_arg, check_seconds
 from .._shared.config import (
@@ -22,6 +23,14 @@ from .._shared.config import (
     is_hf_router,
     resolve_base_url,
     resolve_hub_url,
+)
+from .._shared.deadline import (
+    DEFAULT_DEADLINE,
+    DEFAULT_STALL_TIMEOUT,
+    Deadline,
+    StallGuard,
+    check_limit,
+    check_size,
 )
 from .._shared.http import (
     Closeable,
@@ -101,6 +110,9 @@ class RouterClient(Closeable):
         max_inputs_length: Any = UNSET,
         adaptive_fit: bool = True,
         context_window: int | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         check_count(max_retries, "max_retries", low=0)
         if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
@@ -153,6 +165,8 @@ class RouterClient(Closeable):
         self.context_window_override = context_window
         self.max_tokens = max_tokens
         self.stream_whole_answers = stream_whole_answers
+        self.deadline = check_limit("deadline", deadline)
+        self.stall_timeout = check_limit("stall_timeout", stall_timeout)
         self.http = HTTPSession(
             token=find_token(api_key),
             timeout=timeout,
@@ -160,6 +174,7 @@ class RouterClient(Closeable):
             bill_to=bill_to,
             http_client=http_client,
             http_async_client=http_async_client,
+            max_response_bytes=check_size("max_response_bytes", max_response_bytes),
         )
         self.catalog = Catalog(
             self.http,
@@ -254,13 +269,18 @@ class RouterClient(Closeable):
             ref, window = req.models[0], self.context_window_override
             req.fit_window(window or await self.acontext_window(ref.repo_id, ref.provider))
 
-    def _send_args(self, attempt: Attempt, req: ChatRequest, stream: bool) -> dict[str, Any]:
+    def _send_args(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> dict[str, Any]:
         accept = "text/event-stream" if stream else "application/json"
         return {
             "method": "POST",
             "url": f"{self.base_url}/chat/completions",
             "json": req.body(attempt.wire_model, stream=stream),
             "headers": self.http.headers(extra={"Accept": accept}),
+            "timeout": deadline.timeout(
+                self.http.client_timeout, self.stall_timeout if stream else None
+            ),
         }
 
     def _status_args(self, attempt: Attempt) -> dict[str, Any]:
@@ -270,13 +290,13 @@ class RouterClient(Closeable):
             "secrets": self.http.secrets,
         }
 
-    @staticmethod
-    def _answer(attempt: Attempt, req: ChatRequest, response: httpx.Response) -> AnswerStream:
+    def _answer(self, attempt: Attempt, req: ChatRequest, response: httpx.Response) -> AnswerStream:
         return AnswerStream(
             attempt,
             response.headers.get("x-inference-provider") or attempt.provider,
             response.headers.get("content-type", ""),
             sent_cap(req.params),
+            max_bytes=self.http.max_response_bytes,
         )
 
     def _wire_stream(self, stream: bool) -> bool:
@@ -284,8 +304,8 @@ class RouterClient(Closeable):
         when ``stream_whole_answers`` (then it is aggregated from the stream)."""
         return stream or self.stream_whole_answers
 
-    def _retrying(self) -> dict[str, Any]:
-        return retry_kwargs(self.retry_policy, billed_request=True)
+    def _retrying(self, deadline: Deadline) -> dict[str, Any]:
+        return retry_kwargs(self.retry_policy, deadline, billed_request=True)
 
     @staticmethod
     def _no_mapping(repo_id: str, exc: HFRouterError) -> None:
@@ -307,20 +327,21 @@ class RouterClient(Closeable):
         ``stream=False`` asks for a whole answer: sent streamed all the same when
         ``stream_whole_answers`` (the default), else as one non-streamed request."""
         stream = self._wire_stream(stream)
+        deadline = Deadline(self.deadline)  # covers the window lookup, retries and the stream
         req = self._prepare(model, messages, params)
         await self._afit(req)
         if req.trimmed:
             yield req.trimmed
         runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
-        while (step := runner.next()) is not None:
+        while (step := runner.next(deadline)) is not None:
             if isinstance(step, NeedMapping):
-                runner.answer(await self._amapping(step.model.repo_id))
+                runner.answer(await self._amapping(step.model.repo_id, deadline))
                 continue
             if fallback := runner.fallback_event():
                 yield fallback
             while True:  # a second pass only after a context-overflow refusal was re-fitted
                 try:
-                    async for event in self._arun(step, req, stream):
+                    async for event in self._arun(step, req, stream, deadline):
                         yield event
                     return
                 except HFRouterError as exc:
@@ -330,30 +351,38 @@ class RouterClient(Closeable):
                     yield refit
         raise runner.final_error()
 
-    async def _amapping(self, repo_id: str) -> list[ProviderMapping] | None:
+    async def _amapping(self, repo_id: str, deadline: Deadline) -> list[ProviderMapping] | None:
         try:
-            return await self.catalog.aget_mapping(repo_id)
+            timeout = deadline.timeout(self.http.client_timeout)
+            return await self.catalog.aget_mapping(repo_id, timeout=timeout)
         except HFRouterError as exc:
             self._no_mapping(repo_id, exc)
             return None
 
-    async def _aopen(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
-        client, args = self.http.aclient, self._send_args(attempt, req, stream)
-        async for try_ in AsyncRetrying(**self._retrying()):
+    async def _aopen(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> httpx.Response:
+        client = self.http.aclient
+        async for try_ in AsyncRetrying(**self._retrying(deadline)):
             with try_:
+                args = self._send_args(attempt, req, stream, deadline)
                 with sending(attempt, self.retry_policy):
                     response = await client.send(client.build_request(**args), stream=True)
                 await araise_for_status(response, **self._status_args(attempt))
         return response
 
-    async def _arun(self, attempt: Attempt, req: ChatRequest, stream: bool) -> AsyncIterator[Event]:
-        response = await self._aopen(attempt, req, stream)
+    async def _arun(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> AsyncIterator[Event]:
+        response = await self._aopen(attempt, req, stream, deadline)
         answer = self._answer(attempt, req, response)
+        guard = StallGuard(deadline, self.stall_timeout if stream else None)
         try:
             with reading(answer):
                 async for chunk in response.aiter_bytes():
                     for event in answer.feed(chunk):
                         yield event
+                    answer.watch(guard)
                 events = answer.end()
             for event in events:
                 yield event
@@ -382,20 +411,21 @@ class RouterClient(Closeable):
     ) -> Iterator[Event]:
         """Sync twin of :meth:`astream_chat`."""
         stream = self._wire_stream(stream)
+        deadline = Deadline(self.deadline)  # covers the window lookup, retries and the stream
         req = self._prepare(model, messages, params)
         self._fit(req)
         if req.trimmed:
             yield req.trimmed
         runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
-        while (step := runner.next()) is not None:
+        while (step := runner.next(deadline)) is not None:
             if isinstance(step, NeedMapping):
-                runner.answer(self._mapping(step.model.repo_id))
+                runner.answer(self._mapping(step.model.repo_id, deadline))
                 continue
             if fallback := runner.fallback_event():
                 yield fallback
             while True:  # a second pass only after a context-overflow refusal was re-fitted
                 try:
-                    yield from self._run(step, req, stream)
+                    yield from self._run(step, req, stream, deadline)
                     return
                 except HFRouterError as exc:
                     if (refit := req.refit(exc, step.number)) is None:
@@ -404,29 +434,38 @@ class RouterClient(Closeable):
                     yield refit
         raise runner.final_error()
 
-    def _mapping(self, repo_id: str) -> list[ProviderMapping] | None:
+    def _mapping(self, repo_id: str, deadline: Deadline) -> list[ProviderMapping] | None:
         try:
-            return self.catalog.get_mapping(repo_id)
+            return self.catalog.get_mapping(
+                repo_id, timeout=deadline.timeout(self.http.client_timeout)
+            )
         except HFRouterError as exc:
             self._no_mapping(repo_id, exc)
             return None
 
-    def _open(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
-        client, args = self.http.client, self._send_args(attempt, req, stream)
-        for try_ in Retrying(**self._retrying()):
+    def _open(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> httpx.Response:
+        client = self.http.client
+        for try_ in Retrying(**self._retrying(deadline)):
             with try_:
+                args = self._send_args(attempt, req, stream, deadline)
                 with sending(attempt, self.retry_policy):
                     response = client.send(client.build_request(**args), stream=True)
                 raise_for_status(response, **self._status_args(attempt))
         return response
 
-    def _run(self, attempt: Attempt, req: ChatRequest, stream: bool) -> Iterator[Event]:
-        response = self._open(attempt, req, stream)
+    def _run(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> Iterator[Event]:
+        response = self._open(attempt, req, stream, deadline)
         answer = self._answer(attempt, req, response)
+        guard = StallGuard(deadline, self.stall_timeout if stream else None)
         try:
             with reading(answer):
                 for chunk in response.iter_bytes():
                     yield from answer.feed(chunk)
+                    answer.watch(guard)
                 events = answer.end()
             yield from events
         finally:
