@@ -6,8 +6,8 @@ tells the user what to do next::
 
     HFRouterError
     ├── InvalidInputError (also ValueError)       our own input was wrong; nothing was sent
-    │   ├── InvalidModelError                     a model id that cannot be sent safely
-    │   └── InputTooLongError                     even the last user message is over the limit
+    │   └── InvalidModelError                     a model id that cannot be sent safely
+    ├── InputTooLongError (not a ValueError)      system + last user message exceed the window
     ├── MissingTokenError                         no Hugging Face token could be found
     ├── MissingAuthError                          no/refused HuggingChat cookies ('hf-chat', 'token')
     ├── ClientClosedError                         an injected httpx client was already closed
@@ -24,13 +24,13 @@ tells the user what to do next::
     ├── MalformedResponseError                    the server's answer could not be understood
     │   └── ConversationError                     a HuggingChat answer could not be understood
     ├── InputRequiredError                        a HuggingChat tool paused the answer to ask for input
-    ├── TimeoutError                              connect/read timeout (after retries)
+    ├── TimeoutError                              connect/read timeout (after retries), deadline
     │   └── GenerationTimeoutError                a media job did not finish in time
     ├── DownloadError                             a generated file could not be fetched
-    │   ├── UnsafeURLError                        a URL that is not https:, data: or the router
+    │   ├── UnsafeURLError                        not https:/data:/the router, or a private host
     │   └── DownloadTooLargeError                 over max_download_bytes
     ├── ConnectionError                           network failure (after retries)
-    ├── StreamInterruptedError                    a stream broke after text was delivered
+    ├── StreamInterruptedError                    a stream broke after text was delivered, or stalled
     └── AllProvidersFailedError                   every attempt of the plan failed
 """
 
@@ -39,6 +39,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from ._redact import redact_text
 
 __all__ = [
     "APIStatusError",
@@ -93,9 +95,11 @@ class HFRouterError(Exception):
         self.status_code = status_code
         self.provider = provider
         self.model = model
-        self.server_message = server_message
-        self.hint = hint if hint is not None else self.default_hint
-        self.message = message
+        # The one redaction point: what a server said (it may echo our headers) and anything
+        # built from it is masked before it is stored, shown, logged or pickled.
+        self.server_message = redact_text(server_message) if server_message else server_message
+        self.hint = redact_text(hint) if hint is not None else self.default_hint
+        self.message = redact_text(message)
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -116,7 +120,14 @@ class HFRouterError(Exception):
         return " ".join(parts)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.__dict__.copy()))
+        state = {
+            k: redact_text(v) if k in _REDACTED_FIELDS and isinstance(v, str) else v
+            for k, v in self.__dict__.items()
+        }
+        return (_rebuild, (type(self), state))
+
+
+_REDACTED_FIELDS = frozenset({"message", "server_message", "hint", "url"})
 
 
 def _rebuild(cls: type[HFRouterError], state: dict[str, Any]) -> HFRouterError:
@@ -141,10 +152,19 @@ class InvalidModelError(InvalidInputError):
     )
 
 
-class InputTooLongError(InvalidInputError):
-    """Even the last user message alone is longer than ``max_inputs_lenght``."""
+class InputTooLongError(HFRouterError):
+    """What must be kept (the system messages and the last user message, plus the current
+    agent turn) does not fit the context window or ``max_inputs_lenght``; nothing was sent.
 
-    default_hint = "Shorten the last message or raise max_inputs_lenght."
+    Deliberately not a ``ValueError`` (unlike :class:`InvalidInputError`): LlamaIndex's
+    refine/compact synthesizers catch ``ValueError`` around the LLM call and turn it into an
+    "Empty Response", which would hide this error from the user.
+    """
+
+    default_hint = (
+        "Shorten the system prompt or the last message, use a model with a larger context "
+        "window, or raise max_inputs_lenght (None sends everything and lets the server decide)."
+    )
 
     def __init__(self, size: int, limit: int, **kwargs: Any) -> None:
         self.size = size
@@ -265,9 +285,10 @@ class MalformedResponseError(HFRouterError):
 
 
 class TimeoutError(HFRouterError):
-    """The request timed out (after retries). ``request_sent`` is True when the request had
-    been sent (a read timeout): the server may still be generating, and billing, the answer,
-    so a chat completion is not retried on the same provider then."""
+    """The request timed out (after retries), or the call passed its ``deadline``.
+    ``request_sent`` is True when the request had been sent (a read timeout): the server may
+    still be generating, and billing, the answer, so a chat completion is not retried on the
+    same provider then."""
 
     default_hint = "Raise timeout=..., or retry later."
 
@@ -330,12 +351,13 @@ class DownloadError(HFRouterError):
     default_hint = "Retry the generation; if it persists, report the provider's output URL."
 
     def __init__(self, message: str, *, url: str | None = None, **kwargs: Any) -> None:
-        self.url = url
+        self.url = redact_text(url) if url else url
         super().__init__(message, **kwargs)
 
 
 class UnsafeURLError(DownloadError):
-    """A server pointed at a URL that is not https:, data: or the configured router host."""
+    """A server pointed at a URL that is not https:, data: or the configured router host, or
+    whose host is (or resolves to) a loopback, private, link-local or metadata address."""
 
     default_hint = (
         "hf_router only downloads https:, data: and router URLs; the file was not fetched."

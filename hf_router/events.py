@@ -96,11 +96,22 @@ class ProviderInfo:
 
 @dataclass(frozen=True, slots=True)
 class Trimmed:
-    """The input was trimmed to fit ``max_inputs_lenght`` (sizes by ``calculate_lenght``)."""
+    """The input was changed to fit (sizes by ``calculate_lenght``, never message text).
+
+    ``limit`` is the budget it was fitted to; ``reason`` says where that came from:
+    ``"window"`` (the model's context window from ``/v1/models``), ``"limit"`` (an explicit
+    ``max_inputs_lenght``) or ``"provider"`` (the provider refused the input as too long and it
+    was re-fitted to the limit its error stated). ``details`` says what was dropped or
+    shortened, e.g. ``"dropped 12 older message(s) at positions 1-12"``.
+    """
 
     before: int
     after: int
     dropped_messages: int
+    limit: int | None = None
+    shortened_messages: int = 0
+    reason: str = "limit"
+    details: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,14 @@ def check_fields(model: Any) -> None:
         ("max_tokens", model.max_tokens, lambda v: v >= 1, "a positive integer"),
         ("max_retries", model.max_retries, lambda v: v >= 0, "zero or a positive integer"),
         ("timeout", model.timeout, lambda v: v > 0, "a positive number of seconds"),
-        ("max_inputs_lenght", model.max_inputs_lenght, lambda v: v >= 1, "a positive integer"),
+        ("deadline", model.deadline, lambda v: v > 0, "a positive number of seconds or None"),
+        ("stall_timeout", model.stall_timeout, lambda v: v > 0, "a positive number of seconds"),
+        (
+            "max_inputs_lenght",
+            model.max_inputs_lenght,
+            lambda v: v == "auto" or (isinstance(v, int) and v >= 1),
+            "a positive integer, 'auto' or None",
+        ),
     ]
     for name, value, ok, what in checks:
         if value is not None and not ok(value):

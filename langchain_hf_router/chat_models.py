@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import aclosing, closing
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import (
@@ -25,7 +25,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.utils import secret_from_env
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import AliasChoices, ConfigDict, Field, PrivateAttr, SecretStr
 
 from hf_router import RouterClient, Usage
 from hf_router.errors import InvalidInputError
@@ -116,10 +116,21 @@ class ChatHFRouter(BaseChatModel):
     streamed under the hood, so it applies between tokens, not to the whole answer."""
     max_retries: int = 2
     """Retries of one attempt on 429/5xx/timeouts (before falling back)."""
+    deadline: float | None = 600.0
+    """Seconds one call may take in all: retries, fallbacks, waits and the whole stream
+    (``None``: no overall limit)."""
+    stall_timeout: float | None = 90.0
+    """Seconds a stream may go without one complete event before it is given up."""
     fallback_models: list[str] = Field(default_factory=list)
     """Models to try, in order, when every provider of ``model`` fails (default: none)."""
-    max_inputs_lenght: int | None = 10000
-    """Trim the history to this many characters (``calculate_lenght``); ``None`` disables."""
+    max_inputs_lenght: int | Literal["auto"] | None = Field(
+        default="auto", validation_alias=AliasChoices("max_inputs_lenght", "max_inputs_length")
+    )
+    """``"auto"``: fit the history to the model's context window (from ``/v1/models``); an int:
+    the seed's limit in characters (``calculate_lenght``); ``None``: no client-side fitting.
+    ``max_inputs_length`` is accepted too. See docs/long-inputs.md."""
+    adaptive_fit: bool = True
+    """Re-fit and retry once when a provider refuses the input as too long."""
     reasoning_effort: str | None = None
     stream_usage: bool = True
     """Attach ``usage_metadata`` to one streamed chunk."""
@@ -156,6 +167,9 @@ class ChatHFRouter(BaseChatModel):
             "fallback_models": tuple(self.fallback_models),
             "max_inputs_lenght": self.max_inputs_lenght,
             "stream_whole_answers": self.stream_whole_answers,
+            "adaptive_fit": self.adaptive_fit,
+            "deadline": self.deadline,
+            "stall_timeout": self.stall_timeout,
         }
         if self.timeout is not None:
             options["timeout"] = self.timeout

@@ -120,19 +120,29 @@ class FallbackEvent(BaseEvent):
 
 
 class TrimmedEvent(BaseEvent):
-    """The chat history was trimmed to fit ``max_inputs_lenght`` before it was sent.
+    """The chat history was fitted (older turns dropped, long messages shortened) before it
+    was sent: to the model's context window, to ``max_inputs_lenght``, or after the provider
+    refused it as too long.
 
     Attributes:
         model: The model the request was for.
-        before: The input's size before trimming (characters, by ``calculate_lenght``).
-        after: Its size after trimming.
+        before: The input's size before fitting (characters, by ``calculate_lenght``).
+        after: Its size after fitting.
         dropped_messages: How many messages were left out.
+        limit: The budget it was fitted to (``calculate_lenght`` units).
+        shortened_messages: How many messages were shortened from the middle.
+        reason: ``"window"``, ``"limit"`` or ``"provider"`` (see :class:`hf_router.Trimmed`).
+        details: What was dropped or shortened (positions and sizes, never message text).
     """
 
     model: str
     before: int
     after: int
     dropped_messages: int
+    limit: int | None = None
+    shortened_messages: int = 0
+    reason: str = "limit"
+    details: list[str] = Field(default_factory=list)
 
     @classmethod
     def class_name(cls) -> str:
@@ -147,4 +157,8 @@ class TrimmedEvent(BaseEvent):
             before=event.before,
             after=event.after,
             dropped_messages=event.dropped_messages,
+            limit=event.limit,
+            shortened_messages=event.shortened_messages,
+            reason=event.reason,
+            details=list(event.details),
         )

@@ -18,7 +18,7 @@ import logging
 import pickle
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import llama_index.core.instrumentation as instrument
 from llama_index.core.base.llms.types import (
@@ -36,7 +36,7 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.custom import CustomLLM
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError
+from pydantic import AliasChoices, BaseModel, Field, PrivateAttr, ValidationError
 
 from hf_router import Event, RouterClient, Secret, completion_reserve
 from hf_router.errors import HFRouterError, InvalidInputError
@@ -49,7 +49,7 @@ from ._responses import (
     tool_selections,
 )
 
-__all__ = ["DEFAULT_CONTEXT_WINDOW", "HFRouter"]
+__all__ = ["DEFAULT_CONTEXT_WINDOW", "PACKING_SHARE", "HFRouter", "packing_reserve"]
 
 logger = logging.getLogger("hf_router")
 dispatcher = instrument.get_dispatcher(__name__)
@@ -57,6 +57,19 @@ dispatcher = instrument.get_dispatcher(__name__)
 DEFAULT_CONTEXT_WINDOW = 32768
 """Used when the router's model list does not give the model's context length (a warning is
 issued once per instance); pass ``context_window=`` to set it yourself."""
+
+PACKING_SHARE = 0.5
+"""Share of (window - completion reserve) that the prompt helper may pack: LlamaIndex counts
+tokens with its own tokenizer, the client with a conservative estimate (3 ASCII characters or
+1/1.8 CJK character per token, 95% of the window), so about half of the window by LlamaIndex's
+count is what both agree fits."""
+
+
+def packing_reserve(window: int, max_tokens: int | None) -> int:
+    """``num_output`` for a model with ``window`` tokens (see :data:`PACKING_SHARE`)."""
+    reserve = completion_reserve(window, max_tokens)
+    return window - int((window - reserve) * PACKING_SHARE)
+
 
 _DEFAULT_MODEL = "meta-llama/Llama-3.3-70B-Instruct"
 _UNSET_PRIVATE = ("_api_key", "_client", "_context_window")
@@ -116,7 +129,10 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
             and long answers never time out while they keep coming; ``False`` for servers that
             cannot stream.
         fallback_models: Models to try, in order, when every provider of ``model`` fails.
-        max_inputs_lenght: Trim longer histories to this many characters (``None``: never).
+        max_inputs_lenght: ``"auto"`` (default): fit the history to the model's context
+            window; an int: the seed's character limit; ``None``: no client-side fitting
+            (alias ``max_inputs_length``; see docs/long-inputs.md).
+        adaptive_fit: Re-fit and retry once when a provider refuses the input as too long.
         bill_to: An organisation to bill (sent as ``X-HF-Bill-To``).
         context_window: Override the context window the metadata reports.
         additional_kwargs: More chat parameters sent with every request (e.g.
@@ -140,8 +156,22 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
     reasoning_effort: str | None = Field(default=None, description="Reasoning effort.")
     timeout: float = Field(default=120.0, description="Per-read timeout in seconds.")
     max_retries: int = Field(default=2, description="Retries of transient errors.")
+    deadline: float | None = Field(
+        default=600.0,
+        description="Seconds one call may take in all: retries, fallbacks, waits and the whole "
+        "stream (None: no overall limit).",
+    )
+    stall_timeout: float | None = Field(
+        default=90.0,
+        description="Seconds a stream may go without one complete event before it is given up.",
+    )
     fallback_models: list[str] = Field(default_factory=list, description="Fallback models.")
-    max_inputs_lenght: int | None = Field(default=10000, description="Input trimming limit.")
+    max_inputs_lenght: int | Literal["auto"] | None = Field(
+        default="auto",
+        validation_alias=AliasChoices("max_inputs_lenght", "max_inputs_length"),
+        description="Input fitting: 'auto' (the context window), a character limit, or None.",
+    )
+    adaptive_fit: bool = Field(default=True, description="Re-fit once on an overflow refusal.")
     bill_to: str | None = Field(default=None, description="Organisation to bill.")
     stream_whole_answers: bool = Field(
         default=True, description="Request whole answers as a stream and aggregate them."
@@ -169,19 +199,30 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
             raise InvalidInputError(
                 f"model={model!r} must be a model id such as {_DEFAULT_MODEL!r}"
             )
-        unknown = sorted(set(kwargs) - set(type(self).model_fields))
+        unknown = sorted(set(kwargs) - _accepted_arguments(type(self)))
         if unknown:
             own = sorted(n for n in type(self).model_fields if n in HFRouter.__annotations__)
             raise InvalidInputError(
                 f"HFRouter: {', '.join(unknown)} is not an argument of HFRouter",
                 hint=f"Its own arguments are api_key, {', '.join(own)}; check the spelling.",
             )
-        for name in ("max_tokens", "context_window", "max_inputs_lenght"):
+        for name in ("max_tokens", "context_window"):
             _check_positive_int(name, kwargs.get(name))
+        for name in ("max_inputs_lenght", "max_inputs_length"):
+            if kwargs.get(name) != "auto":
+                _check_positive_int(name, kwargs.get(name))
         if "max_retries" in kwargs and (
             not isinstance(kwargs["max_retries"], int) or kwargs["max_retries"] < 0
         ):
             raise InvalidInputError(f"max_retries={kwargs['max_retries']!r} must be 0 or more")
+        for name in ("deadline", "stall_timeout"):
+            value = kwargs.get(name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+            ):
+                raise InvalidInputError(
+                    f"{name}={value!r} must be a positive number of seconds, or None"
+                )
         token = api_key if api_key is not None else hf_token
         if token is not None and not isinstance(token, (str, Secret)):
             raise InvalidInputError(f"api_key must be a string, not {type(token).__name__}")
@@ -228,6 +269,10 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
             max_inputs_lenght=self.max_inputs_lenght,
             max_tokens=self.max_tokens,
             stream_whole_answers=self.stream_whole_answers,
+            adaptive_fit=self.adaptive_fit,
+            context_window=self.context_window,
+            deadline=self.deadline,
+            stall_timeout=self.stall_timeout,
             token_provider=self._token_provider,
         )
 
@@ -264,13 +309,17 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
     # -- metadata -----------------------------------------------------------------------------
     @property
     def metadata(self) -> LLMMetadata:
-        """Context window from the router's model list (see :meth:`resolved_context_window`),
-        ``num_output`` = :func:`hf_router.completion_reserve` (``max_tokens`` when set, else
-        a quarter of the window up to 8192), chat and function calling on, ``model_name``."""
+        """Context window from the router's model list (see :meth:`resolved_context_window`,
+        the window the client fits inputs to), chat and function calling on, ``model_name``.
+
+        ``num_output`` is what the prompt helper must leave free so that what it packs also
+        fits the client's budget: the completion reserve plus the share of the window that
+        LlamaIndex's tokenizer (about 4 characters per English token, 1 per CJK character)
+        would fill beyond the client's conservative estimate (see docs/long-inputs.md)."""
         window = self.resolved_context_window()
         return LLMMetadata(
             context_window=window,
-            num_output=completion_reserve(window, self.max_tokens),
+            num_output=packing_reserve(window, self.max_tokens),
             is_chat_model=True,
             is_function_calling_model=True,
             model_name=self.model,
@@ -483,3 +532,17 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
                 "error_on_no_tool_call=False to accept that, or tool_required=True to force one"
             )
         return selections
+
+
+def _accepted_arguments(cls: type[BaseModel]) -> set[str]:
+    """Field names and their aliases (``max_inputs_length`` is one): what the constructor takes."""
+    names: set[str] = set()
+    for name, info in cls.model_fields.items():
+        names.add(name)
+        if info.alias:
+            names.add(info.alias)
+        if isinstance(info.validation_alias, AliasChoices):
+            names.update(c for c in info.validation_alias.choices if isinstance(c, str))
+        elif isinstance(info.validation_alias, str):
+            names.add(info.validation_alias)
+    return names

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from hf_router.testing import LoggedRequest, RouterEmulator
+from hf_router.testing.core.catalog import LISTED_MODELS
 
 TOKEN = {"Authorization": "Bearer hf_test_token"}
 CASSETTES = Path(__file__).parent / "fixtures" / "cassettes"
@@ -383,7 +384,8 @@ def test_v1_models_lists_registered_models(emulator: RouterEmulator) -> None:
     data = httpx.get(emulator.base_url + "/models").json()
     assert data["object"] == "list"
     by_id = {m["id"]: m for m in data["data"]}
-    assert set(by_id) == {"org/a", "org/b"}
+    # plus the client's default chat and vision models, listed before their first use
+    assert set(by_id) == {"org/a", "org/b", *LISTED_MODELS}
     entry = by_id["org/a"]
     assert entry["object"] == "model"
     assert entry["owned_by"] == "org"

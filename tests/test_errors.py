@@ -305,7 +305,8 @@ def test_missing_token_says_how_to_set_one() -> None:
 def test_hierarchy() -> None:
     assert issubclass(InvalidInputError, ValueError)
     assert issubclass(InvalidModelError, InvalidInputError)
-    assert issubclass(InputTooLongError, InvalidInputError)
+    assert issubclass(InputTooLongError, HFRouterError)
+    assert not issubclass(InputTooLongError, ValueError)  # see errors.py: not swallowable
     assert issubclass(ModelLoadingError, ProviderError)
     for cls in (
         AuthenticationError,

@@ -23,6 +23,7 @@ from hf_router.errors import ConnectionError, InvalidInputError, TimeoutError
 from hf_router.testing import RouterEmulator
 from langchain_hf_router import ChatHFRouter
 from llama_index_hf_router import HFRouter
+from llama_index_hf_router.llms import packing_reserve
 
 MODEL = "acme/chat-7b"
 THINKER = "acme/thinker-R1"  # "R1" in the id: a reasoning model (reasoning_content)
@@ -118,11 +119,13 @@ def test_llamaindex_num_output_is_the_reserve_not_a_cap(emulator: RouterEmulator
     emulator.add_model("acme/ctx-16k", context_length=16000)
     llm = HFRouter("acme/ctx-16k", api_key=TOKEN, base_url=emulator.base_url)
     meta = llm.metadata
-    assert (meta.context_window, meta.num_output) == (16000, 4000)
+    # num_output is the packing reserve built on completion_reserve (a quarter of 16,000)
+    assert (meta.context_window, meta.num_output) == (16000, packing_reserve(16000, None))
+    assert completion_reserve(16000, None) == 4000
     llm.complete(QUESTION)
     assert "max_tokens" not in chat_posts(emulator)[-1]
     capped = HFRouter("acme/ctx-16k", api_key=TOKEN, base_url=emulator.base_url, max_tokens=256)
-    assert capped.metadata.num_output == 256
+    assert capped.metadata.num_output == packing_reserve(16000, 256)
 
 
 # -- 2. whole answers stream under the hood ---------------------------------------------------

@@ -377,7 +377,9 @@ def test_server_validation_error_is_typed(llama_chat_base_url: str, streaming: b
 def test_context_overflow_is_bad_request(client: RouterClient) -> None:
     too_long = [{"role": "user", "content": "hello " * 2500}]  # > 2048 tokens
     with pytest.raises(BadRequestError) as info:
-        client.chat(MODEL, too_long, max_tokens=8, max_inputs_lenght=None, **CHEAP)
+        client.chat(
+            MODEL, too_long, max_tokens=8, max_inputs_lenght=None, adaptive_fit=False, **CHEAP
+        )
     assert info.value.status_code == 400
     _check_error_text(info.value, "maximum context length is 2048 tokens")
 

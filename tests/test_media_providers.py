@@ -620,9 +620,9 @@ def test_save_bytes_names_by_sniffed_type(tmp_path: Path) -> None:
     assert saved.path.stat().st_mode & 0o777 == 0o600
     vid = save_bytes(MP4, tmp_path, "video", 10_000)
     assert vid.path.suffix == ".mp4" and sniff_mime(vid.path.read_bytes()) == "video/mp4"
-    # an unknown format the server labels as media is kept under the declared type
-    odd = save_bytes(b"\x00\x01webm?", tmp_path, "video", 10_000, declared_mime="video/webm")
-    assert odd.path.suffix == ".webm"
+    # an unknown format the server labels as media is refused: the label is never trusted alone
+    with pytest.raises(DownloadError, match="declared video/webm"):
+        save_bytes(b"\x00\x01webm?", tmp_path, "video", 10_000, declared_mime="video/webm")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 

@@ -21,7 +21,17 @@ def _transport(client: RouterClient) -> ShardedAsyncTransport:
     return transport
 
 
-async def test_slots_come_back_after_answers_errors_and_cancels(emulator: Any) -> None:
+@pytest.fixture(scope="module")
+def own_emulator() -> Any:
+    """A process-mode emulator: no GIL shared with the client whose slots are counted."""
+    from hf_router.testing import RouterEmulator
+
+    with RouterEmulator(process=True) as emu:
+        yield emu
+
+
+async def test_slots_come_back_after_answers_errors_and_cancels(own_emulator: Any) -> None:
+    emulator = own_emulator
     emulator.add_model("pool/cut", providers=["together"])
     emulator.set_fault("cut_after=3", model="pool/cut")
     emulator.add_model("pool/slow", providers=["together"])
@@ -47,18 +57,21 @@ async def test_slots_come_back_after_answers_errors_and_cancels(emulator: Any) -
     answers = client.abatch("test/pool", [messages] * 40, concurrency=40)
     cut = [stream_some("pool/cut", None) for _ in range(5)]
     abandoned = [stream_some("test/pool", 1) for _ in range(5)]
-    results = await asyncio.gather(answers, *cut, *abandoned, return_exceptions=True)
+    # bounded, so that a stuck slot fails here, saying where, instead of hanging the run
+    results = await asyncio.wait_for(
+        asyncio.gather(answers, *cut, *abandoned, return_exceptions=True), 60
+    )
     assert all(r.text == messages[0]["content"] for r in results[0])
     assert all(isinstance(r, HFRouterError) for r in results[1:6])
     slow = asyncio.ensure_future(client.achat("pool/slow", messages))
     await asyncio.sleep(0.5)
     slow.cancel()
     with pytest.raises(asyncio.CancelledError):
-        await slow
+        await asyncio.wait_for(slow, 30)
     assert sum(transport._busy) == 0, transport
     opened = [s for s in transport._shards if s is not None]
     assert 40 // SHARD_SIZE <= len(opened) <= len(transport._shards)
-    await client.aclose()
+    await asyncio.wait_for(client.aclose(), 30)
 
 
 async def test_light_use_stays_on_one_pool(emulator: Any) -> None:

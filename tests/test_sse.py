@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from hf_router.chat._sse import SSEDecoder, SSEMessage
+from hf_router._shared.sse import SSEDecoder, SSEMessage
 from hf_router.errors import HFRouterError, MalformedResponseError
 
 

@@ -255,7 +255,8 @@ def test_input_too_long_when_last_user_message_alone_is_over() -> None:
     with pytest.raises(InputTooLongError) as info:
         trim_with_report(messages, max_inputs_lenght=100)
     err = info.value
-    assert isinstance(err, InvalidInputError) and isinstance(err, ValueError)
+    # not a ValueError: LlamaIndex's synthesizers swallow ValueError into "Empty Response"
+    assert not isinstance(err, InvalidInputError) and not isinstance(err, ValueError)
     assert (err.size, err.limit) == (116, 100)
     assert "116" in str(err) and "100" in str(err)
     assert err.hint and err.hint in str(err)

@@ -13,13 +13,18 @@ from typing import Any
 
 import httpx
 
+from .._redact import scrub_traceback
 from ..errors import HFRouterError, InvalidModelError, MalformedResponseError
+from .bodies import aread_capped, loads, read_capped
 from .http import HTTPSession, araise_for_status, raise_for_status, transport_error
 from .models import ModelRef, parse_model
 
 __all__ = ["Catalog", "ProviderMapping", "ProviderStatus", "RouterModel", "normalize_mapping"]
 
 logger = logging.getLogger("hf_router")
+
+FAILURE_TTL = 30.0
+"""Seconds a failed model listing is remembered (the fallback list is served meanwhile)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,9 @@ class RouterModel:
 
     id: str
     providers: tuple[ProviderStatus, ...] = ()
+    context_length: int | None = None
+    """The server's own window for the model, outside the router's per-provider list
+    (vLLM's ``max_model_len``, or a top-level ``context_length``)."""
 
     @property
     def live_providers(self) -> tuple[ProviderStatus, ...]:
@@ -110,7 +118,9 @@ def _parse_models(body: Any) -> list[RouterModel]:
                         supports_structured_output=p.get("supports_structured_output"),
                     )
                 )
-        models.append(RouterModel(str(item["id"]), tuple(providers)))
+        own = item.get("max_model_len", item.get("context_length"))
+        own = int(own) if isinstance(own, int | float) and not isinstance(own, bool) else None
+        models.append(RouterModel(str(item["id"]), tuple(providers), own))
     return models
 
 
@@ -142,7 +152,11 @@ class Catalog:
     # -- /v1/models -----------------------------------------------------------------------
     def _fallback_list(self, exc: BaseException) -> list[RouterModel]:
         logger.warning("Could not list the router's models (%s); using fallback_models", exc)
-        return [RouterModel(m) for m in self.fallback_models]
+        models = [RouterModel(m) for m in self.fallback_models]
+        # kept for FAILURE_TTL seconds, so that a server without /v1/models is not asked (and
+        # warned about) on every call that needs a context window
+        self._models = (time.monotonic() - max(self.ttl - FAILURE_TTL, 0.0), models)
+        return models
 
     def _cached_models(self) -> list[RouterModel] | None:
         if self._models and time.monotonic() - self._models[0] < self.ttl:
@@ -155,10 +169,8 @@ class Catalog:
         if cached is not None:
             return cached
         try:
-            response = self.http.client.get(f"{self.base_url}/models", headers=self.http.headers())
-            raise_for_status(response, model=None, provider=None, secrets=self.http.secrets)
-            models = _parse_models(response.json())
-        except (httpx.HTTPError, HFRouterError, ValueError) as exc:
+            models = _parse_models(self._get_json(f"{self.base_url}/models", None, None))
+        except (HFRouterError, ValueError, RecursionError) as exc:
             return self._fallback_list(exc)
         self._models = (time.monotonic(), models)
         return models
@@ -169,12 +181,8 @@ class Catalog:
         if cached is not None:
             return cached
         try:
-            response = await self.http.aclient.get(
-                f"{self.base_url}/models", headers=self.http.headers()
-            )
-            await araise_for_status(response, model=None, provider=None, secrets=self.http.secrets)
-            models = _parse_models(response.json())
-        except (httpx.HTTPError, HFRouterError, ValueError) as exc:
+            models = _parse_models(await self._aget_json(f"{self.base_url}/models", None, None))
+        except (HFRouterError, ValueError, RecursionError) as exc:
             return self._fallback_list(exc)
         self._models = (time.monotonic(), models)
         return models
@@ -183,7 +191,8 @@ class Catalog:
     def context_window_from(
         models: Sequence[RouterModel], model: str, provider: str | None = None
     ) -> int | None:
-        """The smallest ``context_length`` among live providers (or the pinned one's)."""
+        """The smallest ``context_length`` among live providers (or the pinned one's), else
+        the model's own (vLLM's ``max_model_len``)."""
         ref = parse_model(model, provider)
         for entry in models:
             if entry.id != ref.repo_id:
@@ -193,7 +202,7 @@ class Catalog:
                 for p in entry.live_providers
                 if p.context_length and (ref.provider is None or p.provider == ref.provider)
             ]
-            return min(lengths) if lengths else None
+            return min(lengths) if lengths else entry.context_length
         return None
 
     # -- Hub mapping ----------------------------------------------------------------------
@@ -214,8 +223,11 @@ class Catalog:
         self._mappings[key] = (time.monotonic(), mapping)
         return mapping
 
-    def get_mapping(self, model: str, *, live_only: bool = True) -> list[ProviderMapping]:
-        """The model's providers from the Hub (``live`` ones unless ``live_only=False``)."""
+    def get_mapping(
+        self, model: str, *, live_only: bool = True, timeout: httpx.Timeout | None = None
+    ) -> list[ProviderMapping]:
+        """The model's providers from the Hub (``live`` ones unless ``live_only=False``);
+        ``timeout`` replaces the client's for the lookup (a call's deadline caps it)."""
         ref = parse_model(model)
         url = self._mapping_url(ref)
         mapping = self._cached_mapping(ref.repo_id)
@@ -227,20 +239,16 @@ class Catalog:
                 if mapping is None:
                     self.mapping_requests += 1
                     try:
-                        response = self.http.client.get(
-                            url,
-                            params={"expand[]": "inferenceProviderMapping"},
-                            headers=self.http.headers(),
-                        )
-                    except httpx.HTTPError as exc:
-                        raise transport_error(exc, model=ref.repo_id) from None
-                    raise_for_status(
-                        response, model=ref.repo_id, provider=None, secrets=self.http.secrets
-                    )
-                    mapping = self._store(ref.repo_id, _json(response, ref.repo_id))
+                        body = self._get_json(url, _EXPAND, ref.repo_id, timeout)
+                    except HFRouterError as exc:
+                        scrub_traceback(exc)
+                        raise
+                    mapping = self._store(ref.repo_id, body)
         return [m for m in mapping if m.status == "live"] if live_only else list(mapping)
 
-    async def aget_mapping(self, model: str, *, live_only: bool = True) -> list[ProviderMapping]:
+    async def aget_mapping(
+        self, model: str, *, live_only: bool = True, timeout: httpx.Timeout | None = None
+    ) -> list[ProviderMapping]:
         """Async twin of :meth:`get_mapping`; concurrent callers share one request."""
         ref = parse_model(model)
         url = self._mapping_url(ref)
@@ -255,7 +263,7 @@ class Catalog:
                 future: asyncio.Future[list[ProviderMapping]] = loop.create_future()
                 self._inflight[key] = future
                 try:
-                    mapping = await self._afetch(ref, url)
+                    mapping = await self._afetch(ref, url, timeout)
                     future.set_result(mapping)
                 except BaseException as exc:
                     future.set_exception(exc)
@@ -265,24 +273,77 @@ class Catalog:
                     self._inflight.pop(key, None)
         return [m for m in mapping if m.status == "live"] if live_only else list(mapping)
 
-    async def _afetch(self, ref: ModelRef, url: str) -> list[ProviderMapping]:
+    async def _afetch(
+        self, ref: ModelRef, url: str, timeout: httpx.Timeout | None = None
+    ) -> list[ProviderMapping]:
         self.mapping_requests += 1
         try:
-            response = await self.http.aclient.get(
-                url, params={"expand[]": "inferenceProviderMapping"}, headers=self.http.headers()
-            )
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, model=ref.repo_id) from None
-        await araise_for_status(
-            response, model=ref.repo_id, provider=None, secrets=self.http.secrets
+            body = await self._aget_json(url, _EXPAND, ref.repo_id, timeout)
+        except HFRouterError as exc:
+            scrub_traceback(exc)
+            raise
+        return self._store(ref.repo_id, body)
+
+    # -- one JSON GET, its body capped ------------------------------------------------------
+    def _get_json(
+        self,
+        url: str,
+        params: dict[str, str] | None,
+        model: str | None,
+        timeout: httpx.Timeout | None = None,
+    ) -> Any:
+        client = self.http.client
+        request = client.build_request(
+            "GET", url, params=params, headers=self.http.headers(), timeout=_timeout(timeout)
         )
-        return self._store(ref.repo_id, _json(response, ref.repo_id))
+        try:
+            response = client.send(request, stream=True)
+            try:
+                raise_for_status(response, model=model, provider=None, secrets=self.http.secrets)
+                body = read_capped(response, self.http.max_response_bytes, model=model)
+            finally:
+                response.close()
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, model=model) from None
+        return _json(body, url, model)
+
+    async def _aget_json(
+        self,
+        url: str,
+        params: dict[str, str] | None,
+        model: str | None,
+        timeout: httpx.Timeout | None = None,
+    ) -> Any:
+        client = self.http.aclient
+        request = client.build_request(
+            "GET", url, params=params, headers=self.http.headers(), timeout=_timeout(timeout)
+        )
+        try:
+            response = await client.send(request, stream=True)
+            try:
+                await araise_for_status(
+                    response, model=model, provider=None, secrets=self.http.secrets
+                )
+                body = await aread_capped(response, self.http.max_response_bytes, model=model)
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, model=model) from None
+        return _json(body, url, model)
 
 
-def _json(response: httpx.Response, model: str) -> Any:
+_EXPAND = {"expand[]": "inferenceProviderMapping"}
+
+
+def _timeout(timeout: httpx.Timeout | None) -> Any:
+    return httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
+
+
+def _json(body: bytes, url: str, model: str | None) -> Any:
     try:
-        return response.json()
-    except ValueError:
+        return loads(body)
+    except ValueError as exc:
+        what = "model lookup" if model else "model list"
         raise MalformedResponseError(
-            "The Hub answered the model lookup with something that is not JSON", model=model
+            f"The {what} answer is not usable JSON ({exc})", model=model
         ) from None

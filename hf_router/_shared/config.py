@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .._redact import register_secret
 from ..errors import InvalidInputError
 from .checks import check_url
 
@@ -43,10 +44,11 @@ DEFAULT_MAX_INPUTS_LENGHT = 10000
 class Secret:
     """A string that never shows itself in ``repr``/``str``, logs or pickles by accident."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("__weakref__", "_value")
 
     def __init__(self, value: str) -> None:
         self._value = value
+        register_secret(self)  # errors and logs mask it from now on
 
     def get_secret_value(self) -> str:
         """The secret itself; use only where it must be sent."""

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import httpx
 
+from .._redact import SafeHeaders, SecretValues
 from .._version import __version__
 from ..errors import (
     ClientClosedError,
@@ -20,6 +21,7 @@ from ..errors import (
     InvalidInputError,
     TimeoutError,
 )
+from .bodies import DEFAULT_MAX_RESPONSE_BYTES
 from .checks import check_headers, check_optional_str, check_timeout
 from .config import DEFAULT_TIMEOUT, Secret
 from .gate import BackoffGate, send_limiter
@@ -67,8 +69,38 @@ def request_was_sent(exc: httpx.HTTPError) -> bool:
     return isinstance(exc, (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError))
 
 
-def _error_text(content: bytes) -> str:
-    return content[:_ERROR_BODY_LIMIT].decode("utf-8", errors="replace")
+def _error_body(response: httpx.Response) -> str:
+    """At most the first 64 KiB of an error body (the rest is never read), then closed."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_bytes():
+            parts.append(chunk)
+            size += len(chunk)
+            if size >= _ERROR_BODY_LIMIT:
+                break
+    except httpx.HTTPError:
+        pass
+    finally:
+        response.close()
+    return b"".join(parts)[:_ERROR_BODY_LIMIT].decode("utf-8", errors="replace")
+
+
+async def _aerror_body(response: httpx.Response) -> str:
+    """Async twin of :func:`_error_body`."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_bytes():
+            parts.append(chunk)
+            size += len(chunk)
+            if size >= _ERROR_BODY_LIMIT:
+                break
+    except httpx.HTTPError:
+        pass
+    finally:
+        await response.aclose()
+    return b"".join(parts)[:_ERROR_BODY_LIMIT].decode("utf-8", errors="replace")
 
 
 def _token_sent(response: httpx.Response) -> bool:
@@ -82,19 +114,14 @@ def _token_sent(response: httpx.Response) -> bool:
 def raise_for_status(
     response: httpx.Response, *, model: str | None, provider: str | None, secrets: tuple[str, ...]
 ) -> None:
-    """Raise the typed error for an error status (reading and closing a streamed body)."""
+    """Raise the typed error for an error status (reading at most 64 KiB of the body, then
+    closing it). The body is never a local here, so a traceback cannot show it."""
     if response.status_code < 400:
         return
-    try:
-        body = _error_text(response.read())
-    except httpx.HTTPError:
-        body = ""
-    finally:
-        response.close()
     raise error_from_response(
         response.status_code,
         response.headers,
-        body,
+        _error_body(response),
         model=model,
         provider=provider,
         secrets=secrets,
@@ -108,16 +135,10 @@ async def araise_for_status(
     """Async twin of :func:`raise_for_status`."""
     if response.status_code < 400:
         return
-    try:
-        body = _error_text(await response.aread())
-    except httpx.HTTPError:
-        body = ""
-    finally:
-        await response.aclose()
     raise error_from_response(
         response.status_code,
         response.headers,
-        body,
+        await _aerror_body(response),
         model=model,
         provider=provider,
         secrets=secrets,
@@ -147,6 +168,7 @@ class HTTPSession:
         bill_to: str | None = None,
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         check_timeout(timeout)
         check_headers(headers)
@@ -158,9 +180,10 @@ class HTTPSession:
             if client is not None and not isinstance(client, cls):
                 raise InvalidInputError(f"{name} must be an {cls.__module__}.{cls.__name__}")
         self.token = token
+        self.max_response_bytes = max_response_bytes
         self.timeout = timeout
         self.bill_to = bill_to
-        self._extra_headers = dict(headers or {})
+        self._extra_headers = SafeHeaders(headers or {})
         self._client = http_client
         self._aclient = http_async_client
         self._owns_client = http_client is None
@@ -179,15 +202,14 @@ class HTTPSession:
         return f"HTTPSession(token={'set' if self.token else 'none'}, timeout={self.timeout!r})"
 
     @property
-    def secrets(self) -> tuple[str, ...]:
-        """Values that must never appear in messages."""
-        return (self.token.get_secret_value(),) if self.token else ()
+    def secrets(self) -> SecretValues:
+        """Values that must never appear in messages (their repr hides them)."""
+        return SecretValues((self.token.get_secret_value(),) if self.token else ())
 
-    def headers(
-        self, *, auth: bool = True, extra: Mapping[str, str] | None = None
-    ) -> dict[str, str]:
-        """Request headers: user agent, ``X-HF-Bill-To``, custom headers and the token."""
-        out = {"User-Agent": USER_AGENT, **self._extra_headers}
+    def headers(self, *, auth: bool = True, extra: Mapping[str, str] | None = None) -> SafeHeaders:
+        """Request headers: user agent, ``X-HF-Bill-To``, custom headers and the token (a
+        mapping whose repr masks ``Authorization`` and ``Cookie``)."""
+        out = SafeHeaders({"User-Agent": USER_AGENT, **self._extra_headers})
         if self.bill_to:
             out["X-HF-Bill-To"] = self.bill_to
         if auth and self.token:
@@ -195,6 +217,17 @@ class HTTPSession:
         if extra:
             out.update(extra)
         return out
+
+    @property
+    def client_timeout(self) -> float | httpx.Timeout | None:
+        """The per-read/connect timeout: an injected client's own, else ``timeout``."""
+        for injected, owned in (
+            (self._client, self._owns_client),
+            (self._aclient, self._owns_aclient),
+        ):
+            if injected is not None and not owned:
+                return injected.timeout
+        return self.timeout
 
     @property
     def client(self) -> httpx.Client:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .._redact import redact_text
 from ..errors import (
     APIStatusError,
     AuthenticationError,
@@ -18,9 +19,11 @@ from ..errors import (
     ProviderError,
     RateLimitError,
 )
+from .bodies import dumps, loads
 
 __all__ = [
     "error_from_response",
+    "non_negative",
     "parse_retry_after",
     "redact",
     "server_message",
@@ -49,17 +52,26 @@ def summarize_body(text: str, content_type: str = "") -> str:
     return flat if len(flat) <= _MAX_MESSAGE else flat[: _MAX_MESSAGE - 1] + "…"
 
 
-def _message_from_error_value(value: Any) -> str | None:
+_MAX_DEPTH = 8
+
+
+def _message_from_error_value(value: Any, depth: int = 0) -> str | None:
     if isinstance(value, str):
         return value
+    if depth >= _MAX_DEPTH:
+        return None
     if isinstance(value, Mapping):
         for key in ("message", "error", "detail", "msg"):
             inner = value.get(key)
             if isinstance(inner, str | Mapping | list):
-                return _message_from_error_value(inner)
-        return json.dumps(value)[:_MAX_MESSAGE]
+                return _message_from_error_value(inner, depth + 1)
+        try:
+            return dumps(value)[:_MAX_MESSAGE]
+        except ValueError:
+            return None
     if isinstance(value, list) and value:
-        msgs = [m for m in (_message_from_error_value(v) for v in value) if m]
+        found = (_message_from_error_value(v, depth + 1) for v in value[:20])
+        msgs = [m for m in found if m]
         return "; ".join(msgs) if msgs else None
     return None
 
@@ -71,7 +83,7 @@ def server_message(headers: Mapping[str, str], body: str, content_type: str = ""
     if header:
         return header
     try:
-        data = json.loads(body) if body.strip()[:1] in ("{", "[") else None
+        data = loads(body) if body.strip()[:1] in ("{", "[") else None
     except ValueError:
         data = None
     if isinstance(data, Mapping):
@@ -89,7 +101,7 @@ def server_message(headers: Mapping[str, str], body: str, content_type: str = ""
 
 def _error_code(body: str) -> str:
     try:
-        data = json.loads(body)
+        data = loads(body)
     except ValueError:
         return ""
     if isinstance(data, Mapping):
@@ -100,6 +112,14 @@ def _error_code(body: str) -> str:
     return ""
 
 
+def non_negative(seconds: float) -> float | None:
+    """A server's wait hint made safe: negative is 0, NaN is unknown (None), inf stays inf
+    (longer than any wait we accept)."""
+    if math.isnan(seconds):
+        return None
+    return max(0.0, seconds)
+
+
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait from ``retry-after-ms``, ``Retry-After`` (seconds or HTTP date) or the
     Hub's ``RateLimit`` header (``...;t=SECONDS``)."""
@@ -108,13 +128,13 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     ms = headers.get("retry-after-ms")
     if ms:
         try:
-            return max(0.0, float(ms) / 1000.0)
+            return non_negative(float(ms) / 1000.0)
         except ValueError:
             pass
     value = headers.get("retry-after")
     if value:
         try:
-            return max(0.0, float(value))
+            return non_negative(float(value))
         except ValueError:
             try:
                 import datetime as _dt
@@ -196,9 +216,9 @@ def error_from_response(
     if status == 503:
         estimated = None
         try:
-            data = json.loads(body)
+            data = loads(body)
             if isinstance(data, Mapping) and data.get("estimated_time") is not None:
-                estimated = float(data["estimated_time"])
+                estimated = non_negative(float(data["estimated_time"]))
         except (ValueError, TypeError):
             estimated = None
         if estimated is not None or "loading" in lowered:
@@ -212,8 +232,6 @@ def error_from_response(
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret value found in ``text`` with ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4 and secret in text:
-            text = text.replace(secret, "***")
-    return text
+    """Replace every secret value found in ``text`` with ``***`` (the given ones, every live
+    client's, and anything that looks like a token; see :mod:`hf_router._redact`)."""
+    return redact_text(text, secrets)

@@ -16,6 +16,7 @@ from ..errors import (
     TimeoutError,
 )
 from .config import RetryPolicy
+from .deadline import Deadline
 
 __all__ = ["is_retryable", "retry_kwargs"]
 
@@ -24,18 +25,40 @@ logger = logging.getLogger("hf_router")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-def is_retryable(exc: BaseException, policy: RetryPolicy, *, billed_request: bool = False) -> bool:
+def _hint(exc: BaseException) -> float | None:
+    """The wait the server asked for (Retry-After, or a loading model's estimate), never
+    negative."""
+    hinted = getattr(exc, "retry_after", None)
+    if hinted is None and isinstance(exc, ModelLoadingError):
+        hinted = exc.estimated_time
+    if hinted is None or hinted != hinted:  # None or NaN
+        return None
+    return max(0.0, float(hinted))
+
+
+def is_retryable(
+    exc: BaseException,
+    policy: RetryPolicy,
+    deadline: Deadline | None = None,
+    *,
+    billed_request: bool = False,
+) -> bool:
     """429, 500/502/503/504 and connect/read failures are retried, unless the server asks
-    for a wait longer than ``policy.max_retry_after`` (then we fall back instead).
+    for a wait longer than ``policy.max_retry_after`` or than the call has left (then we
+    fall back at once instead).
 
     ``billed_request``: the request starts a generation that may be billed (a chat
     completion). Then a timeout or lost connection *after the request was sent* is not
     retried (the server may still be generating the answer: a retry could bill it twice),
     unless ``policy.retry_after_send``. Connect failures, 429 and 5xx answers still are."""
-    if isinstance(exc, RateLimitError):
-        return exc.retry_after is None or exc.retry_after <= policy.max_retry_after
-    if isinstance(exc, ModelLoadingError):
-        return exc.estimated_time is None or exc.estimated_time <= policy.max_retry_after
+    if deadline is not None and deadline.expired:
+        return False
+    if isinstance(exc, RateLimitError | ModelLoadingError):
+        hinted = _hint(exc)
+        if hinted is None:
+            return True
+        left = deadline.remaining() if deadline is not None else None
+        return hinted <= policy.max_retry_after and (left is None or hinted < left)
     if isinstance(exc, ProviderError):
         return exc.status_code in RETRY_STATUSES
     if isinstance(exc, (TimeoutError, ConnectionError)):
@@ -43,18 +66,33 @@ def is_retryable(exc: BaseException, policy: RetryPolicy, *, billed_request: boo
     return False
 
 
-def _wait(policy: RetryPolicy) -> Any:
+def _wait(policy: RetryPolicy, deadline: Deadline | None) -> Any:
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        hinted = getattr(exc, "retry_after", None)
-        if hinted is None and isinstance(exc, ModelLoadingError):
-            hinted = exc.estimated_time
+        hinted = _hint(exc) if exc is not None else None
         if hinted is not None:
-            return float(min(hinted, policy.max_retry_after))
-        backoff = policy.initial_backoff * (2 ** (state.attempt_number - 1))
-        return min(policy.max_backoff, backoff) + random.uniform(0, policy.jitter)
+            seconds = min(hinted, policy.max_retry_after)
+        else:
+            backoff = policy.initial_backoff * (2 ** (state.attempt_number - 1))
+            seconds = min(policy.max_backoff, backoff) + random.uniform(0, policy.jitter)
+        left = deadline.remaining() if deadline is not None else None
+        return max(0.0, seconds if left is None else min(seconds, left))
 
     return wait
+
+
+def _stop(policy: RetryPolicy, deadline: Deadline | None) -> Any:
+    tries = stop_after_attempt(max(0, policy.max_retries) + 1)
+
+    def stop(state: RetryCallState) -> bool:
+        if tries(state):
+            return True
+        if deadline is None or deadline.expires is None:
+            return False
+        left = deadline.remaining() or 0.0
+        return left <= 0 or (state.upcoming_sleep or 0.0) >= left
+
+    return stop
 
 
 def _log_retry(state: RetryCallState) -> None:
@@ -65,14 +103,17 @@ def _log_retry(state: RetryCallState) -> None:
     )
 
 
-def retry_kwargs(policy: RetryPolicy, *, billed_request: bool = False) -> dict[str, Any]:
-    """Keyword arguments for both ``tenacity.Retrying`` and ``tenacity.AsyncRetrying``
+def retry_kwargs(
+    policy: RetryPolicy, deadline: Deadline | None = None, *, billed_request: bool = False
+) -> dict[str, Any]:
+    """Keyword arguments for both ``tenacity.Retrying`` and ``tenacity.AsyncRetrying``; with
+    a ``deadline`` no wait outlasts it and no retry starts once it has passed
     (``billed_request``: see :func:`is_retryable`)."""
     return {
-        "stop": stop_after_attempt(max(0, policy.max_retries) + 1),
-        "wait": _wait(policy),
+        "stop": _stop(policy, deadline),
+        "wait": _wait(policy, deadline),
         "retry": retry_if_exception(
-            lambda exc: is_retryable(exc, policy, billed_request=billed_request)
+            lambda exc: is_retryable(exc, policy, deadline, billed_request=billed_request)
         ),
         "before_sleep": _log_retry,
         "reraise": True,

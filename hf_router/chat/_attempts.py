@@ -14,7 +14,6 @@ Plan for each model (the requested one, then each fallback model):
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Generator, Iterator, Sequence
@@ -23,10 +22,14 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from .._redact import scrub_traceback
+from .._shared.bodies import DEFAULT_MAX_RESPONSE_BYTES, loads
 from .._shared.config import RetryPolicy
+from .._shared.deadline import Deadline, StallGuard
 from .._shared.http import transport_error
 from .._shared.models import ModelRef
 from .._shared.responses import summarize_body
+from .._shared.sse import SSEDecoder
 from ..errors import (
     AllProvidersFailedError,
     APIStatusError,
@@ -34,10 +37,12 @@ from ..errors import (
     AuthenticationError,
     BadRequestError,
     HFRouterError,
+    InputTooLongError,
     InvalidInputError,
     MalformedResponseError,
     MissingTokenError,
     StreamInterruptedError,
+    TimeoutError,
 )
 from ..events import (
     Event,
@@ -52,7 +57,6 @@ from ..events import (
 from ._budget import warn_if_truncated
 from ._decoder import ChatStreamDecoder
 from ._resend import after_send, mark_stale
-from ._sse import SSEDecoder
 
 __all__ = [
     "AnswerStream",
@@ -136,6 +140,7 @@ def falls_back(error: HFRouterError) -> bool:
         (
             AuthenticationError,
             BadRequestError,
+            InputTooLongError,
             InvalidInputError,
             MissingTokenError,
             StreamInterruptedError,
@@ -155,8 +160,18 @@ class PlanRunner:
         self._reply: object = None
         self.failures: list[AttemptFailure] = []
 
-    def next(self) -> PlanStep | None:
-        """The next step, or None when the plan is exhausted."""
+    def next(self, deadline: Deadline | None = None) -> PlanStep | None:
+        """The next step, or None when the plan is exhausted; past the ``deadline`` its
+        :class:`~hf_router.errors.TimeoutError` (naming the attempts that failed)."""
+        if deadline is not None and deadline.expired:
+            error = deadline.error()
+            if self.failures:
+                tried = "; ".join(str(f) for f in self.failures)
+                error = TimeoutError(
+                    f"{error.message}; {len(self.failures)} attempt(s) failed: {tried}",
+                    hint=error.hint,
+                )
+            raise error
         reply, self._reply = self._reply, None
         try:
             return self._plan.send(reply)
@@ -183,7 +198,9 @@ class PlanRunner:
         )
 
     def failed(self, attempt: Attempt, error: HFRouterError) -> None:
-        """Record a failed attempt; re-raise errors that must not fall back."""
+        """Record a failed attempt; re-raise errors that must not fall back. The finished
+        frames of its traceback are cleared (they held the server's raw bytes)."""
+        scrub_traceback(error)
         if not falls_back(error):
             raise error
         provider = error.provider or attempt.provider
@@ -215,6 +232,7 @@ class AnswerStream:
         "_info",
         "_is_json",
         "_json_parts",
+        "_json_size",
         "_reasoning",
         "_sse",
         "_text",
@@ -222,17 +240,28 @@ class AnswerStream:
         "_usage",
         "attempt",
         "decoder",
+        "max_bytes",
+        "messages",
         "started",
     )
 
     def __init__(
-        self, attempt: Attempt, provider: str | None, content_type: str, cap: int | None = None
+        self,
+        attempt: Attempt,
+        provider: str | None,
+        content_type: str,
+        cap: int | None = None,
+        *,
+        max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.attempt = attempt
         self._cap = cap
         self._finish: Finish | None = None
         self._usage: Usage | None = None
         self._tool_calls = False
+        self.max_bytes = max_bytes
+        self.messages = 0
+        self._json_size = 0
         self._info = ProviderInfo(
             str(attempt.model.repo_id), provider, attempt.provider_model_id, attempt.number
         )
@@ -272,11 +301,22 @@ class AnswerStream:
         if self._deferred is not None:
             raise self._deferred
         if self._is_json:
+            self._json_size += len(chunk)
+            if self._json_size > self.max_bytes:
+                self._json_parts.clear()
+                raise MalformedResponseError(
+                    f"The answer is larger than the limit of {self.max_bytes} bytes; it was "
+                    "not read",
+                    model=self.decoder.model,
+                    provider=self.decoder.provider,
+                    hint="Raise max_response_bytes if you expect answers this large.",
+                )
             self._json_parts.append(chunk)
             return []
         out: list[Event] = []
         try:
             for message in self._sse.feed(chunk):
+                self.messages += 1
                 if self.decoder.done:
                     break
                 self.decoder.feed_data(message.data, message.event, out)
@@ -293,8 +333,9 @@ class AnswerStream:
         out: list[Event] = []
         if self._is_json:
             raw = b"".join(self._json_parts)
+            self._json_parts.clear()
             try:
-                body = json.loads(raw)
+                body = loads(raw)
             except ValueError:
                 raise MalformedResponseError(
                     "The server answered with invalid JSON: "
@@ -336,6 +377,25 @@ class AnswerStream:
             has_tool_calls=self._tool_calls,
         )
         return events
+
+    def watch(self, guard: StallGuard) -> None:
+        """After a network chunk: past the call's deadline a
+        :class:`~hf_router.errors.TimeoutError`, and a stream that completed no event for the
+        guard's ``stall`` seconds a :class:`~hf_router.errors.StreamInterruptedError` holding
+        what arrived."""
+        verdict = guard.progress(self.messages)
+        if verdict == "deadline":
+            raise guard.deadline.error(self.decoder.model, self.decoder.provider)
+        if verdict == "stall":
+            raise StreamInterruptedError(
+                f"The stream completed no event for {guard.stall:g}s (stall_timeout)",
+                partial_text="".join(self._text),
+                partial_reasoning="".join(self._reasoning),
+                provider=self._info.provider,
+                model=self._info.model,
+                hint="The server stopped making progress; what arrived is in .partial_text. "
+                "Retry, or raise stall_timeout.",
+            )
 
     def interrupted(self, error: HFRouterError) -> HFRouterError:
         """The error to raise for a failure mid-answer: a :class:`StreamInterruptedError`

@@ -69,6 +69,11 @@ class PicklableClient:
             "max_tokens": client.max_tokens,
             "mapping_ttl": client.catalog.ttl,
             "stream_whole_answers": client.stream_whole_answers,
+            "adaptive_fit": client.adaptive_fit,
+            "context_window": client.context_window_override,
+            "deadline": client.deadline,
+            "stall_timeout": client.stall_timeout,
+            "max_response_bytes": http.max_response_bytes,
             "token_provider": client.token_provider,
         }
         return (_rebuild, (type(self), config))

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, Retrying
 
+from .._shared.bodies import DEFAULT_MAX_RESPONSE_BYTES
 from .._shared.catalog import Catalog, ProviderMapping, RouterModel
 from .._shared.checks import check_count, check_model_arg, check_seconds
 from .._shared.config import (
-    DEFAULT_MAX_INPUTS_LENGHT,
     DEFAULT_MAX_TOKENS,
     DEFAULT_TIMEOUT,
     ENV_BASE_URL,
@@ -23,6 +23,14 @@ from .._shared.config import (
     is_hf_router,
     resolve_base_url,
     resolve_hub_url,
+)
+from .._shared.deadline import (
+    DEFAULT_DEADLINE,
+    DEFAULT_STALL_TIMEOUT,
+    Deadline,
+    StallGuard,
+    check_limit,
+    check_size,
 )
 from .._shared.http import (
     Closeable,
@@ -45,7 +53,7 @@ from ._batch import BatchMixin
 from ._batch_workers import NO_TOKEN, PicklableClient, TokenProvider
 from ._budget import sent_cap
 from ._params import check_max_tokens
-from ._request import ChatRequest, check_model_list, prepare_request
+from ._request import AUTO, UNSET, ChatRequest, check_model_list, prepare_request, resolve_limit
 from ._result import ResultBuilder
 
 __all__ = ["RouterClient"]
@@ -64,6 +72,12 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
     then Hub lookups are skipped unless ``use_hub_mapping=True`` or ``hub_url`` is given.
     ``token_provider`` (a function returning the token) is called when ``api_key`` is not
     given; a pickled client carries it but never the token (see ``chat/_batch_workers.py``).
+
+    Long inputs (see docs/long-inputs.md): by default (``max_inputs_lenght="auto"``) the
+    history is fitted to the model's context window from ``/v1/models``; an int keeps the
+    seed's character limit, None sends everything. ``max_inputs_length`` is an alias. With
+    ``adaptive_fit`` a provider's "too long" refusal is re-fitted and retried once.
+    ``context_window`` (tokens) replaces the window looked up in ``/v1/models``.
 
     Generation defaults: ``max_tokens=None`` sends no cap (the provider's own limit applies).
     Whole answers (:meth:`chat`, :meth:`achat`, ``stream_chat(..., stream=False)``) are
@@ -93,18 +107,30 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
         default_model: str = DEFAULT_MODEL,
         default_vision_model: str = DEFAULT_VISION_MODEL,
         use_hub_mapping: bool | None = None,
-        max_inputs_lenght: int | None = DEFAULT_MAX_INPUTS_LENGHT,
+        max_inputs_lenght: int | str | None = AUTO,
         max_tokens: int | None = DEFAULT_MAX_TOKENS,
         mapping_ttl: float = 600.0,
         stream_whole_answers: bool = True,
+        max_inputs_length: Any = UNSET,
+        adaptive_fit: bool = True,
+        context_window: int | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_provider: TokenProvider | None = None,
     ) -> None:
         check_count(max_retries, "max_retries", low=0)
         if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
             raise InvalidInputError("retry_policy must be a hf_router RetryPolicy, or None")
         check_max_tokens(max_tokens)
-        if max_inputs_lenght is not None:
-            check_count(max_inputs_lenght, "max_inputs_lenght")
+        if context_window is not None:
+            check_count(context_window, "context_window")
+        for name, flag in (
+            ("adaptive_fit", adaptive_fit),
+            ("stream_whole_answers", stream_whole_answers),
+        ):
+            if not isinstance(flag, bool):
+                raise InvalidInputError(f"{name}={flag!r} must be True or False")
         check_seconds(mapping_ttl, "mapping_ttl", zero=True)
         check_model_list(fallback_models, "fallback_models")
         check_model_arg(default_model, "default_model", optional=False)
@@ -137,9 +163,15 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
         self.model_aliases = dict(DEFAULT_MODEL_ALIASES if model_aliases is None else model_aliases)
         self.default_model = default_model
         self.default_vision_model = default_vision_model
-        self.max_inputs_lenght = max_inputs_lenght
+        if max_inputs_lenght == AUTO and max_inputs_length is not UNSET:
+            max_inputs_lenght = UNSET  # only the alias was given
+        self.max_inputs_lenght = resolve_limit(max_inputs_lenght, max_inputs_length)
+        self.adaptive_fit = adaptive_fit
+        self.context_window_override = context_window
         self.max_tokens = max_tokens
-        self.stream_whole_answers = bool(stream_whole_answers)
+        self.stream_whole_answers = stream_whole_answers
+        self.deadline = check_limit("deadline", deadline)
+        self.stall_timeout = check_limit("stall_timeout", stall_timeout)
         self.token_provider = token_provider  # called when api_key is not given (also in workers)
         self.http = HTTPSession(
             token=find_token(api_key or (token_provider() if token_provider else None)),
@@ -148,6 +180,7 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
             bill_to=bill_to,
             http_client=http_client,
             http_async_client=http_async_client,
+            max_response_bytes=check_size("max_response_bytes", max_response_bytes),
         )
         self.catalog = Catalog(
             self.http,
@@ -229,15 +262,31 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
             fallback_models=self.fallback_models,
             max_inputs_lenght=self.max_inputs_lenght,
             max_tokens=self.max_tokens,
+            adaptive_fit=self.adaptive_fit,
         )
 
-    def _send_args(self, attempt: Attempt, req: ChatRequest, stream: bool) -> dict[str, Any]:
+    def _fit(self, req: ChatRequest) -> None:
+        if req.needs_window:
+            ref, window = req.models[0], self.context_window_override
+            req.fit_window(window or self.context_window(ref.repo_id, ref.provider))
+
+    async def _afit(self, req: ChatRequest) -> None:
+        if req.needs_window:
+            ref, window = req.models[0], self.context_window_override
+            req.fit_window(window or await self.acontext_window(ref.repo_id, ref.provider))
+
+    def _send_args(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> dict[str, Any]:
         accept = "text/event-stream" if stream else "application/json"
         return {
             "method": "POST",
             "url": f"{self.base_url}/chat/completions",
             "json": req.body(attempt.wire_model, stream=stream),
             "headers": self.http.headers(extra={"Accept": accept}),
+            "timeout": deadline.timeout(
+                self.http.client_timeout, self.stall_timeout if stream else None
+            ),
         }
 
     def _status_args(self, attempt: Attempt) -> dict[str, Any]:
@@ -247,13 +296,13 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
             "secrets": self.http.secrets,
         }
 
-    @staticmethod
-    def _answer(attempt: Attempt, req: ChatRequest, response: httpx.Response) -> AnswerStream:
+    def _answer(self, attempt: Attempt, req: ChatRequest, response: httpx.Response) -> AnswerStream:
         return AnswerStream(
             attempt,
             response.headers.get("x-inference-provider") or attempt.provider,
             response.headers.get("content-type", ""),
             sent_cap(req.params),
+            max_bytes=self.http.max_response_bytes,
         )
 
     def _wire_stream(self, stream: bool) -> bool:
@@ -261,8 +310,8 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
         when ``stream_whole_answers`` (then it is aggregated from the stream)."""
         return stream or self.stream_whole_answers
 
-    def _retrying(self) -> dict[str, Any]:
-        return retry_kwargs(self.retry_policy, billed_request=True)
+    def _retrying(self, deadline: Deadline) -> dict[str, Any]:
+        return retry_kwargs(self.retry_policy, deadline, billed_request=True)
 
     @staticmethod
     def _no_mapping(repo_id: str, exc: HFRouterError) -> None:
@@ -284,35 +333,45 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
         ``stream=False`` asks for a whole answer: sent streamed all the same when
         ``stream_whole_answers`` (the default), else as one non-streamed request."""
         stream = self._wire_stream(stream)
+        deadline = Deadline(self.deadline)  # covers the window lookup, retries and the stream
         req = self._prepare(model, messages, params)
+        await self._afit(req)
         if req.trimmed:
             yield req.trimmed
         runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
-        while (step := runner.next()) is not None:
+        while (step := runner.next(deadline)) is not None:
             if isinstance(step, NeedMapping):
-                runner.answer(await self._amapping(step.model.repo_id))
+                runner.answer(await self._amapping(step.model.repo_id, deadline))
                 continue
             if fallback := runner.fallback_event():
                 yield fallback
-            try:
-                async for event in self._arun(step, req, stream):
-                    yield event
-                return
-            except HFRouterError as exc:
-                runner.failed(step, exc)
+            while True:  # a second pass only after a context-overflow refusal was re-fitted
+                try:
+                    async for event in self._arun(step, req, stream, deadline):
+                        yield event
+                    return
+                except HFRouterError as exc:
+                    if (refit := req.refit(exc, step.number)) is None:
+                        runner.failed(step, exc)
+                        break
+                    yield refit
         raise runner.final_error()
 
-    async def _amapping(self, repo_id: str) -> list[ProviderMapping] | None:
+    async def _amapping(self, repo_id: str, deadline: Deadline) -> list[ProviderMapping] | None:
         try:
-            return await self.catalog.aget_mapping(repo_id)
+            timeout = deadline.timeout(self.http.client_timeout)
+            return await self.catalog.aget_mapping(repo_id, timeout=timeout)
         except HFRouterError as exc:
             self._no_mapping(repo_id, exc)
             return None
 
-    async def _aopen(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
-        client, args = self.http.aclient, self._send_args(attempt, req, stream)
-        async for try_ in AsyncRetrying(**self._retrying()):
+    async def _aopen(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> httpx.Response:
+        client = self.http.aclient
+        async for try_ in AsyncRetrying(**self._retrying(deadline)):
             with try_:
+                args = self._send_args(attempt, req, stream, deadline)
                 with sending(attempt, self.retry_policy):
                     response = await self.http.asend(
                         client.build_request(**args), key=attempt.wire_model
@@ -320,14 +379,18 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
                 await araise_for_status(response, **self._status_args(attempt))
         return response
 
-    async def _arun(self, attempt: Attempt, req: ChatRequest, stream: bool) -> AsyncIterator[Event]:
-        response = await self._aopen(attempt, req, stream)
+    async def _arun(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> AsyncIterator[Event]:
+        response = await self._aopen(attempt, req, stream, deadline)
         answer = self._answer(attempt, req, response)
+        guard = StallGuard(deadline, self.stall_timeout if stream else None)
         try:
             with reading(answer):
                 async for chunk in response.aiter_bytes():
                     for event in answer.feed(chunk):
                         yield event
+                    answer.watch(guard)
                 events = answer.end()
             for event in events:
                 yield event
@@ -356,46 +419,61 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
     ) -> Iterator[Event]:
         """Sync twin of :meth:`astream_chat`."""
         stream = self._wire_stream(stream)
+        deadline = Deadline(self.deadline)  # covers the window lookup, retries and the stream
         req = self._prepare(model, messages, params)
+        self._fit(req)
         if req.trimmed:
             yield req.trimmed
         runner = PlanRunner(req.models, hub_lookups=self.use_hub_mapping)
-        while (step := runner.next()) is not None:
+        while (step := runner.next(deadline)) is not None:
             if isinstance(step, NeedMapping):
-                runner.answer(self._mapping(step.model.repo_id))
+                runner.answer(self._mapping(step.model.repo_id, deadline))
                 continue
             if fallback := runner.fallback_event():
                 yield fallback
-            try:
-                yield from self._run(step, req, stream)
-                return
-            except HFRouterError as exc:
-                runner.failed(step, exc)
+            while True:  # a second pass only after a context-overflow refusal was re-fitted
+                try:
+                    yield from self._run(step, req, stream, deadline)
+                    return
+                except HFRouterError as exc:
+                    if (refit := req.refit(exc, step.number)) is None:
+                        runner.failed(step, exc)
+                        break
+                    yield refit
         raise runner.final_error()
 
-    def _mapping(self, repo_id: str) -> list[ProviderMapping] | None:
+    def _mapping(self, repo_id: str, deadline: Deadline) -> list[ProviderMapping] | None:
         try:
-            return self.catalog.get_mapping(repo_id)
+            return self.catalog.get_mapping(
+                repo_id, timeout=deadline.timeout(self.http.client_timeout)
+            )
         except HFRouterError as exc:
             self._no_mapping(repo_id, exc)
             return None
 
-    def _open(self, attempt: Attempt, req: ChatRequest, stream: bool) -> httpx.Response:
-        client, args = self.http.client, self._send_args(attempt, req, stream)
-        for try_ in Retrying(**self._retrying()):
+    def _open(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> httpx.Response:
+        client = self.http.client
+        for try_ in Retrying(**self._retrying(deadline)):
             with try_:
+                args = self._send_args(attempt, req, stream, deadline)
                 with sending(attempt, self.retry_policy):
                     response = self.http.send(client.build_request(**args), key=attempt.wire_model)
                 raise_for_status(response, **self._status_args(attempt))
         return response
 
-    def _run(self, attempt: Attempt, req: ChatRequest, stream: bool) -> Iterator[Event]:
-        response = self._open(attempt, req, stream)
+    def _run(
+        self, attempt: Attempt, req: ChatRequest, stream: bool, deadline: Deadline
+    ) -> Iterator[Event]:
+        response = self._open(attempt, req, stream, deadline)
         answer = self._answer(attempt, req, response)
+        guard = StallGuard(deadline, self.stall_timeout if stream else None)
         try:
             with reading(answer):
                 for chunk in response.iter_bytes():
                     yield from answer.feed(chunk)
+                    answer.watch(guard)
                 events = answer.end()
             yield from events
         finally:

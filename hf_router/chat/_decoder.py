@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from .._shared.bodies import dumps, loads
 from .._shared.responses import error_from_response
 from .._shared.think import ThinkSplitter as _ThinkSplitter
 from ..errors import HFRouterError, MalformedResponseError, ProviderError
@@ -107,7 +108,12 @@ class ToolCallAccumulator:
         elif isinstance(arguments, str):
             fragment = arguments
         else:
-            fragment = json.dumps(arguments)
+            try:
+                fragment = dumps(arguments)
+            except ValueError:
+                raise MalformedResponseError(
+                    "A tool call's arguments are nested too deeply to use"
+                ) from None
         index = raw.get("index")
         if not isinstance(index, int):
             known_ids = {entry[0] for entry in self._calls.values()}
@@ -143,7 +149,7 @@ class ToolCallAccumulator:
             text = "".join(parts)
             call_id = call_id or f"call_{uuid.uuid4().hex[:24]}"
             try:
-                args = json.loads(text) if text.strip() else {}
+                args = loads(text) if text.strip() else {}
             except ValueError as exc:
                 invalid.append(InvalidToolCall(call_id, name, text, f"invalid JSON: {exc}"))
                 continue
@@ -183,7 +189,10 @@ def in_band_error(error: Any, *, model: str | None, provider: str | None) -> HFR
             if isinstance(value, int) and 400 <= value < 600:
                 status = value
                 break
-    body = json.dumps({"error": error})
+    try:
+        body = dumps({"error": error})
+    except ValueError:
+        body = '{"error": "(an error object nested too deeply to show)"}'
     if status is not None:
         return error_from_response(
             status, {"content-type": "application/json"}, body, model=model, provider=provider
@@ -228,7 +237,7 @@ class ChatStreamDecoder:
             return out
         try:
             chunk = json_loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             preview = data if len(data) <= 80 else data[:77] + "..."
             raise MalformedResponseError(
                 f"The stream carried data that is not JSON: {preview!r}",

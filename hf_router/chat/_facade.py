@@ -31,6 +31,7 @@ from .._shared.pool import ClientPool, secret_digest
 from ..errors import InvalidInputError
 from ..events import Event, TextDelta
 from ._client import RouterClient
+from ._request import UNSET
 
 __all__ = ["HuggingFaceAPI", "render_seed_media"]
 
@@ -253,8 +254,9 @@ class HuggingFaceAPI:
         api_base: str | None = None,
         api_key: str | Secret | None = None,
         max_tokens: int | None = SEED_MAX_TOKENS,
-        max_inputs_lenght: int = 10000,
+        max_inputs_lenght: int | str | None = 10000,
         media: Sequence[Any] | None = None,
+        max_inputs_length: Any = UNSET,
         **kwargs: Any,
     ) -> AsyncIterator[str | Event]:
         """Stream an answer: ``ProviderInfo``, then text as ``str``, then the other events.
@@ -263,8 +265,12 @@ class HuggingFaceAPI:
         directly (no Hub lookup). A ``model:provider`` that fails raises that provider's error.
         As in the seed, ``model=""`` means the default model; any other bad argument raises
         :class:`~hf_router.errors.InvalidInputError` before a request is sent.
-        ``max_tokens`` keeps the seed's default, 2048 (``None`` sends no cap).
+        ``max_tokens`` keeps the seed's default, 2048 (``None`` sends no cap). The input limit
+        keeps the seed's default of 10,000 characters (``max_inputs_length`` is accepted as an
+        alias; ``"auto"`` fits the model's context window instead).
         """
+        if max_inputs_length is not UNSET:
+            max_inputs_lenght = max_inputs_length
         client, model, messages, params = cls._prepare(
             model, messages, api_base, api_key, media, kwargs
         )
@@ -281,12 +287,15 @@ class HuggingFaceAPI:
         api_base: str | None = None,
         api_key: str | Secret | None = None,
         max_tokens: int | None = SEED_MAX_TOKENS,
-        max_inputs_lenght: int = 10000,
+        max_inputs_lenght: int | str | None = 10000,
         media: Sequence[Any] | None = None,
+        max_inputs_length: Any = UNSET,
         **kwargs: Any,
     ) -> Iterator[str | Event]:
         """Sync twin of :meth:`create_async_generator` (the seed's ``create_completion``):
         the same items, from the client's own sync HTTP (no event loop)."""
+        if max_inputs_length is not UNSET:
+            max_inputs_lenght = max_inputs_length
         client, model, messages, params = cls._prepare(
             model, messages, api_base, api_key, media, kwargs
         )

@@ -8,7 +8,6 @@ broken stream). Server text is redacted of the session's secrets before it is sh
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -17,14 +16,18 @@ from typing import Any
 
 import httpx
 
+from .._shared.bodies import loads
+from .._shared.deadline import StallGuard
 from .._shared.http import transport_error
 from .._shared.responses import error_from_response, redact, server_message
+from .._shared.sse import SSEDecoder
 from ..errors import (
     BadRequestError,
     ConversationError,
     HFRouterError,
     InvalidInputError,
     MissingAuthError,
+    StreamInterruptedError,
 )
 from ..events import Event
 from ._data import message_id_from_api, message_id_from_created, message_id_from_data, model_ids
@@ -116,7 +119,7 @@ class AnswerReader:
         carries it (chat-ui 3b4e090ec, 2026-07-03), its root message id."""
         self.raise_for(response, model=model)
         try:
-            body = response.json()
+            body = loads(response.content)
             cid = check_id(body.get("conversationId"))
         except (ValueError, AttributeError, InvalidInputError):
             raise ConversationError(
@@ -134,7 +137,9 @@ class AnswerReader:
         if response.status_code in (401, 403) or 300 <= response.status_code < 400:
             self.raise_for(response, cid=cid)
         try:
-            found = message_id_from_api(response.json()) if response.status_code < 300 else None
+            found = (
+                message_id_from_api(loads(response.content)) if response.status_code < 300 else None
+            )
         except ValueError:
             found = None
         if found is None:
@@ -163,7 +168,7 @@ class AnswerReader:
         """The model ids of ``GET /api/models`` (the default model first)."""
         self.raise_for(response)
         try:
-            return model_ids(response.json())
+            return model_ids(loads(response.content))
         except ValueError:
             raise ConversationError(
                 "HuggingChat's model list was not JSON", provider=PROVIDER
@@ -176,32 +181,16 @@ class AnswerReader:
 
 class ReplayFrames:
     """Incremental reader of the replay endpoint's Server-Sent Events: :meth:`feed` returns
-    the completed ``(event, data)`` frames (comments such as ``: heartbeat`` are skipped)."""
+    the completed ``(event, data)`` frames (comments such as ``: heartbeat`` are skipped).
+    The shared SSE decoder reads it: linear in the body, with its line cap."""
 
     def __init__(self) -> None:
-        self._buffer = ""
-        self._decoder = json.JSONDecoder()
+        self._sse = SSEDecoder()
 
     def feed(self, chunk: bytes | str) -> list[tuple[str, str]]:
         """The frames that ``chunk`` completes."""
-        self._buffer += chunk if isinstance(chunk, str) else chunk.decode("utf-8", "replace")
-        self._buffer = self._buffer.replace("\r\n", "\n")
-        *frames, self._buffer = self._buffer.split("\n\n")
-        out = []
-        for frame in frames:
-            event, data = "message", []
-            for line in frame.split("\n"):
-                if line.startswith(":") or not line:
-                    continue
-                name, _, value = line.partition(":")
-                value = value[1:] if value.startswith(" ") else value
-                if name == "event":
-                    event = value
-                elif name == "data":
-                    data.append(value)
-            if data or event != "message":
-                out.append((event, "\n".join(data)))
-        return out
+        data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+        return [(message.event, message.data) for message in self._sse.feed(data)]
 
 
 class AnswerStream:
@@ -261,6 +250,21 @@ class AnswerStream:
             self.conv.turns += 1
             self.counted = True
 
+    def watch(self, guard: StallGuard) -> None:
+        """After a network chunk: past the call's deadline a
+        :class:`~hf_router.errors.TimeoutError`; no complete line for the guard's ``stall``
+        seconds a :class:`~hf_router.errors.StreamInterruptedError` with the text so far."""
+        verdict = guard.progress(self.parser.line_count)
+        if verdict == "deadline":
+            raise guard.deadline.error(self.conv.model, PROVIDER)
+        if verdict == "stall":
+            raise StreamInterruptedError(
+                f"HuggingChat's answer completed no update for {guard.stall:g}s (stall_timeout)",
+                partial_text=self.parser.text,
+                model=self.conv.model,
+                provider=PROVIDER,
+            )
+
     def broken(self, exc: httpx.HTTPError) -> HFRouterError:
         """The error for a transport failure: before the answer opened (or a timeout) as
         such, after it a :class:`~hf_router.errors.ConversationError` (the answer broke)."""
@@ -295,7 +299,7 @@ class AnswerStream:
         for event, data in self._frames.feed(chunk):
             if event == "update":
                 try:
-                    update = json.loads(data)
+                    update = loads(data)
                 except ValueError:
                     logger.warning("HuggingChat's replay sent an update that is not JSON (skipped)")
                     continue
@@ -303,7 +307,7 @@ class AnswerStream:
             elif event == "end":
                 self._replay_ended = True
                 try:
-                    status = json.loads(data).get("status")
+                    status = loads(data).get("status")
                 except (ValueError, AttributeError):
                     status = None
                 if status == "gone" and not self.parser.answered:

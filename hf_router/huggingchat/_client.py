@@ -19,12 +19,29 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .._redact import scrub_traceback
+from .._shared.bodies import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    aread_capped,
+    capped_response,
+    read_capped,
+)
 from .._shared.checks import check_model_arg, check_url
 from .._shared.config import DEFAULT_CHAT_URL, ENV_CHAT_URL, Secret
+from .._shared.deadline import (
+    DEFAULT_DEADLINE,
+    DEFAULT_STALL_TIMEOUT,
+    Deadline,
+    StallGuard,
+    check_limit,
+    check_size,
+)
 from .._shared.http import Closeable, HTTPSession
+from ..errors import HFRouterError
 from ..events import Event
 from ._answer import AnswerStream, transport_failure
-from ._steps import ClientSteps, Steps
+from ._steps import ClientSteps, Steps, _Request
+from ._updates import PROVIDER
 from ._wire import (
     COOKIE_NAME,
     DEFAULT_CHAT_MODEL,
@@ -73,9 +90,14 @@ class HuggingChatClient(ClientSteps, Closeable):
         default_model: str | None = None,
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         check_url(base_url, "base_url")
         check_model_arg(default_model, "default_model")  # None: the server's default model
+        self.deadline = check_limit("deadline", deadline)
+        self.stall_timeout = check_limit("stall_timeout", stall_timeout)
         self.base_url = (base_url or os.environ.get(ENV_CHAT_URL) or DEFAULT_CHAT_URL).rstrip("/")
         parts = urlsplit(self.base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
@@ -92,6 +114,7 @@ class HuggingChatClient(ClientSteps, Closeable):
             headers=headers,
             http_client=http_client,
             http_async_client=http_async_client,
+            max_response_bytes=check_size("max_response_bytes", max_response_bytes),
         )
 
     def __repr__(self) -> str:
@@ -108,20 +131,44 @@ class HuggingChatClient(ClientSteps, Closeable):
         )
 
     # -- async API ----------------------------------------------------------------------------
-    async def _arun(self, steps: Steps[_T]) -> _T:
-        """Send each request of ``steps`` with the async client; their result."""
+    def _timeout(self, deadline: Deadline, model: str | None, stall: bool = False) -> httpx.Timeout:
+        deadline.check(model, PROVIDER)
+        return deadline.timeout(self.http.client_timeout, self.stall_timeout if stall else None)
+
+    async def _afetch(self, request: _Request, deadline: Deadline) -> httpx.Response:
+        """One request's answer, read within ``max_response_bytes`` (its body is never a local
+        of a frame that raises later)."""
+        client = self.http.aclient
+        sent = client.build_request(
+            request.method,
+            request.url,
+            json=request.json,
+            headers=request.headers,
+            timeout=self._timeout(deadline, request.model),
+        )
+        try:
+            streamed = await client.send(sent, stream=True)
+            try:
+                body = await aread_capped(streamed, self.http.max_response_bytes, provider=PROVIDER)
+            finally:
+                await streamed.aclose()
+        except httpx.HTTPError as exc:
+            raise transport_failure(exc, request.model) from exc
+        return capped_response(streamed, body)
+
+    async def _arun(self, steps: Steps[_T], deadline: Deadline | None = None) -> _T:
+        """Send each request of ``steps`` with the async client (each answer read within
+        ``max_response_bytes``, all within the call's deadline); their result."""
+        deadline = deadline or Deadline(self.deadline)
         try:
             request = next(steps)
             while True:
-                try:
-                    response = await self.http.aclient.request(
-                        request.method, request.url, json=request.json, headers=request.headers
-                    )
-                except httpx.HTTPError as exc:
-                    raise transport_failure(exc, request.model) from exc
-                request = steps.send(response)
+                request = steps.send(await self._afetch(request, deadline))
         except StopIteration as done:
             return done.value
+        except HFRouterError as exc:
+            scrub_traceback(exc)
+            raise
 
     async def acreate_conversation(self, model: str | None = None) -> Conversation:
         """Start a conversation with ``model`` (and read its root message id).
@@ -182,30 +229,43 @@ class HuggingChatClient(ClientSteps, Closeable):
         conversation: Conversation | None,
         tools: Sequence[str],
     ) -> AsyncIterator[Event | Conversation | AnswerStream]:
+        deadline = Deadline(self.deadline)
         prepared = self._prepare_steps(model, messages, media, conversation, web_search)
-        turn, conv = await self._arun(prepared)
+        turn, conv = await self._arun(prepared, deadline)
         yield conv
         url, headers, body, generation = self._ask_request(conv, turn, web_search, tools)
         answer = self._reader.stream(conv, turn)
+        guard = StallGuard(deadline, self.stall_timeout)
+        timeout = self._timeout(deadline, conv.model, stall=True)
         broken: httpx.HTTPError | None = None
         try:
-            async with self.http.aclient.stream("POST", url, content=body, headers=headers) as r:
+            async with self.http.aclient.stream(
+                "POST", url, content=body, headers=headers, timeout=timeout
+            ) as r:
                 if r.status_code >= 300:
-                    await r.aread()
+                    r = capped_response(r, await aread_capped(r, self.http.max_response_bytes))
                 answer.open(r)
                 async for chunk in r.aiter_bytes():
                     for event in answer.feed(chunk):
                         yield event
                     if answer.done:
                         break
+                    answer.watch(guard)
         except httpx.HTTPError as exc:
+            chunk = b""  # the server's raw bytes leave this frame's locals (capture_locals)
             if not answer.parser.answered and not answer.can_resume(exc):
                 raise answer.broken(exc) from exc
             broken = exc
+        except HFRouterError as exc:
+            chunk = b""
+            scrub_traceback(exc)
+            raise
         if broken is not None and not answer.parser.answered:
             replay_url, replay_headers = self._replay_request(conv, generation)
             try:
-                async with self.http.aclient.stream("GET", replay_url, headers=replay_headers) as r:
+                async with self.http.aclient.stream(
+                    "GET", replay_url, headers=replay_headers, timeout=timeout
+                ) as r:
                     if not answer.start_replay(r):
                         raise answer.broken(broken) from broken
                     async for chunk in r.aiter_bytes():
@@ -214,7 +274,9 @@ class HuggingChatClient(ClientSteps, Closeable):
                         if answer.replay_over:
                             break
             except httpx.HTTPError as exc:
+                chunk = b""
                 raise answer.broken(broken) from exc
+        chunk = b""  # from here on no raw server bytes in this frame's locals
         if not answer.done:
             for event in answer.close():
                 yield event
@@ -234,20 +296,38 @@ class HuggingChatClient(ClientSteps, Closeable):
         await self.http.aclose()
 
     # -- sync API -----------------------------------------------------------------------------
-    def _run(self, steps: Steps[_T]) -> _T:
+    def _fetch(self, request: _Request, deadline: Deadline) -> httpx.Response:
+        """Sync twin of :meth:`_afetch`."""
+        client = self.http.client
+        sent = client.build_request(
+            request.method,
+            request.url,
+            json=request.json,
+            headers=request.headers,
+            timeout=self._timeout(deadline, request.model),
+        )
+        try:
+            streamed = client.send(sent, stream=True)
+            try:
+                body = read_capped(streamed, self.http.max_response_bytes, provider=PROVIDER)
+            finally:
+                streamed.close()
+        except httpx.HTTPError as exc:
+            raise transport_failure(exc, request.model) from exc
+        return capped_response(streamed, body)
+
+    def _run(self, steps: Steps[_T], deadline: Deadline | None = None) -> _T:
         """Sync twin of :meth:`_arun` (the sync client)."""
+        deadline = deadline or Deadline(self.deadline)
         try:
             request = next(steps)
             while True:
-                try:
-                    response = self.http.client.request(
-                        request.method, request.url, json=request.json, headers=request.headers
-                    )
-                except httpx.HTTPError as exc:
-                    raise transport_failure(exc, request.model) from exc
-                request = steps.send(response)
+                request = steps.send(self._fetch(request, deadline))
         except StopIteration as done:
             return done.value
+        except HFRouterError as exc:
+            scrub_traceback(exc)
+            raise
 
     def create_conversation(self, model: str | None = None) -> Conversation:
         """Sync twin of :meth:`acreate_conversation`."""
@@ -290,30 +370,42 @@ class HuggingChatClient(ClientSteps, Closeable):
         conversation: Conversation | None,
         tools: Sequence[str],
     ) -> Iterator[Event | Conversation | AnswerStream]:
-        turn, conv = self._run(
-            self._prepare_steps(model, messages, media, conversation, web_search)
-        )
+        deadline = Deadline(self.deadline)
+        prepared = self._prepare_steps(model, messages, media, conversation, web_search)
+        turn, conv = self._run(prepared, deadline)
         yield conv
         url, headers, body, generation = self._ask_request(conv, turn, web_search, tools)
         answer = self._reader.stream(conv, turn)
+        guard = StallGuard(deadline, self.stall_timeout)
+        timeout = self._timeout(deadline, conv.model, stall=True)
         broken: httpx.HTTPError | None = None
         try:
-            with self.http.client.stream("POST", url, content=body, headers=headers) as r:
+            with self.http.client.stream(
+                "POST", url, content=body, headers=headers, timeout=timeout
+            ) as r:
                 if r.status_code >= 300:
-                    r.read()
+                    r = capped_response(r, read_capped(r, self.http.max_response_bytes))
                 answer.open(r)
                 for chunk in r.iter_bytes():
                     yield from answer.feed(chunk)
                     if answer.done:
                         break
+                    answer.watch(guard)
         except httpx.HTTPError as exc:
+            chunk = b""  # the server's raw bytes leave this frame's locals (capture_locals)
             if not answer.parser.answered and not answer.can_resume(exc):
                 raise answer.broken(exc) from exc
             broken = exc
+        except HFRouterError as exc:
+            chunk = b""
+            scrub_traceback(exc)
+            raise
         if broken is not None and not answer.parser.answered:
             replay_url, replay_headers = self._replay_request(conv, generation)
             try:
-                with self.http.client.stream("GET", replay_url, headers=replay_headers) as r:
+                with self.http.client.stream(
+                    "GET", replay_url, headers=replay_headers, timeout=timeout
+                ) as r:
                     if not answer.start_replay(r):
                         raise answer.broken(broken) from broken
                     for chunk in r.iter_bytes():
@@ -321,7 +413,9 @@ class HuggingChatClient(ClientSteps, Closeable):
                         if answer.replay_over:
                             break
             except httpx.HTTPError as exc:
+                chunk = b""
                 raise answer.broken(broken) from exc
+        chunk = b""  # from here on no raw server bytes in this frame's locals
         if not answer.done:
             yield from answer.close()
         yield answer

@@ -6,8 +6,9 @@ superjson) and from SvelteKit's ``__data.json`` (old servers), and the model lis
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from .._shared.bodies import loads
 
 __all__ = [
     "message_id_from_api",
@@ -24,7 +25,7 @@ def message_id_from_created(body: Any) -> str | None:
     raw = body.get("conversation") if isinstance(body, dict) else None
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
+            raw = loads(raw)
         except ValueError:
             return None
     if isinstance(raw, dict) and isinstance(raw.get("json"), dict):
@@ -84,7 +85,7 @@ def message_id_from_data(text: str) -> str | None:
         if '"nodes"' not in line:
             continue
         try:
-            data = json.loads(line)["nodes"][1]["data"]
+            data = loads(line)["nodes"][1]["data"]
             indices = _at(data, data[0]["messages"])
             message_id = _at(data, _at(data, indices[-1])["id"])
         except (ValueError, LookupError, TypeError):

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from .._redact import SecretValues
+from .._shared.bodies import loads
 from .._shared.checks import check_model_arg
 from .._shared.config import Secret
 from .._shared.http import HTTPSession
@@ -67,10 +69,13 @@ class ClientSteps:
     _search_servers: list[str] | None
 
     @property
-    def _secrets(self) -> tuple[str, ...]:
-        """Values that must never appear in messages: each cookie value and the header."""
+    def _secrets(self) -> SecretValues:
+        """Values that must never appear in messages: each cookie value and the header (a
+        tuple whose repr hides them, so no frame's locals show them)."""
         found = [s.get_secret_value() for s in self._cookie_values]
-        return (*found, self._cookie.get_secret_value()) if self._cookie else tuple(found)
+        if self._cookie:
+            found.append(self._cookie.get_secret_value())
+        return SecretValues(found)
 
     # -- plumbing ------------------------------------------------------------------------------
     def _headers(
@@ -161,7 +166,7 @@ class ClientSteps:
             url = f"{self.base_url}/api/mcp/servers"
             response = yield _Request("GET", url, self._headers(public=True))
             try:
-                body = response.json() if response.status_code < 300 else []
+                body = loads(response.content) if response.status_code < 300 else []
             except ValueError:
                 body = []
             self._search_servers = search_servers(body)

@@ -10,19 +10,20 @@ updates, ``file``) and 2026 (MCP ``tool`` updates, ``routerMetadata``, ``elicita
 
 from __future__ import annotations
 
-import codecs
-import json
 import logging
 import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+from .._shared.bodies import dumps, loads
+from .._shared.ndjson import LineSplitter
 from .._shared.think import ThinkSplitter, split_think
 from ..errors import (
     AuthenticationError,
     ConversationError,
     HFRouterError,
+    MalformedResponseError,
     PaymentRequiredError,
     ProviderError,
     RateLimitError,
@@ -57,6 +58,13 @@ PROVIDER = "huggingchat"
 _EXCERPT = 80
 _RATE_LIMIT_RE = re.compile(r"too many|rate.?limit", re.IGNORECASE)
 _SEARCH_RE = re.compile(r"search", re.IGNORECASE)
+
+
+def _shown(value: Any) -> str:
+    try:
+        return dumps(value)[:1000]
+    except ValueError:
+        return "(nested too deeply to show)"
 
 
 def _excerpt(text: str) -> str:
@@ -98,8 +106,7 @@ class UpdateParser(McpUpdates):
         self._clock = clock
         self._redact = redact or (lambda text: text)
         self._start = clock() if clock else 0.0
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._buffer = ""
+        self._lines = LineSplitter()
         self._sources = SourceSet()
         self._images: set[str] = set()
         self._tools: dict[str, str] = {}
@@ -141,18 +148,22 @@ class UpdateParser(McpUpdates):
         """Parse a chunk of the body and return the events of the lines it completes."""
         if self.done:
             return []
-        text = chunk if isinstance(chunk, str) else self._decoder.decode(chunk)
-        self._buffer += text
-        if "\n" not in text:
-            return []
-        *lines, self._buffer = self._buffer.split("\n")
+        data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+        try:
+            lines = self._lines.feed(data)
+        except MalformedResponseError as exc:
+            raise self._error(exc.message) from None
         events: list[Event] = []
         for line in lines:
             events.extend(self._line(line))
             if self.done:
-                self._buffer = ""
                 break
         return events
+
+    @property
+    def line_count(self) -> int:
+        """How many complete lines arrived so far (the stall guard watches it)."""
+        return self._lines.lines
 
     def close(self) -> list[Event]:
         """The end of the body: parse a last unterminated line, then finish the turn (or raise
@@ -160,17 +171,14 @@ class UpdateParser(McpUpdates):
         :class:`~hf_router.errors.InputRequiredError` when a tool asked for input)."""
         events: list[Event] = []
         if not self.done:
-            rest = self._buffer + self._decoder.decode(b"", final=True)
-            self._buffer = ""
-            events = self._line(rest)
+            events = self._line(self._lines.close())
         if not self.done:
             events.extend(self._end())
         return events
 
     def rewind(self) -> None:
         """Start a replay of the run from its first update (a resumed stream)."""
-        self._buffer = ""
-        self._decoder.reset()
+        self._lines = LineSplitter()
         self._reset_pass()
 
     def apply(self, update: Any) -> list[Event]:
@@ -194,7 +202,7 @@ class UpdateParser(McpUpdates):
         if not line:
             return []
         try:
-            update = json.loads(line)
+            update = loads(line)
         except ValueError:
             logger.warning(
                 "HuggingChat sent a line that is not JSON (skipped): %r",
@@ -244,7 +252,7 @@ class UpdateParser(McpUpdates):
         if message:
             return self._server_error(message)
         return self._error(
-            f"HuggingChat sent an update without a type: {_excerpt(self._redact(json.dumps(update)))}"
+            f"HuggingChat sent an update without a type: {_excerpt(self._redact(_shown(update)))}"
         )
 
     def _server_error(self, message: str, status_code: Any = None) -> HFRouterError:

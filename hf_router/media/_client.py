@@ -19,12 +19,13 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from .._shared.bodies import DEFAULT_MAX_RESPONSE_BYTES, aread_capped, loads, read_capped
 from .._shared.catalog import Catalog
 from .._shared.checks import check_count, check_url
 from .._shared.config import (
@@ -36,6 +37,7 @@ from .._shared.config import (
     is_hf_router,
     resolve_hub_url,
 )
+from .._shared.deadline import DEFAULT_DEADLINE, check_limit, check_size
 from .._shared.http import Closeable, HTTPSession
 from ..errors import HFRouterError, InvalidInputError
 from ..events import Event, MediaResult
@@ -51,7 +53,7 @@ __all__ = ["DEFAULT_ROUTER_ROOT", "MediaClient"]
 logger = logging.getLogger("hf_router")
 
 DEFAULT_ROUTER_ROOT = "https://router.huggingface.co"
-_LISTING_FAILURES = (httpx.HTTPError, HFRouterError, ValueError, TypeError)
+_LISTING_FAILURES = (httpx.HTTPError, HFRouterError, ValueError, TypeError, RecursionError)
 """What makes :meth:`MediaClient.get_media_models` answer an empty list."""
 
 
@@ -95,7 +97,10 @@ class MediaClient(Closeable):
         bill_to: str | None = None,
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        self.deadline = check_limit("deadline", deadline)
         for name, value in (("poll_interval", poll_interval), ("poll_timeout", poll_timeout)):
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise InvalidInputError(f"{name}={value!r} must be a positive number of seconds")
@@ -123,6 +128,7 @@ class MediaClient(Closeable):
             "timeout": timeout,
             "headers": headers,
             "bill_to": bill_to,
+            "max_response_bytes": check_size("max_response_bytes", max_response_bytes),
         }
         self.http = HTTPSession(
             **self._session_args, http_client=http_client, http_async_client=http_async_client
@@ -137,6 +143,7 @@ class MediaClient(Closeable):
             poll_timeout=self.poll_timeout,
             max_concurrency=self.max_concurrency,
             retry_policy=self.retry_policy,
+            deadline=self.deadline,
         )
         self._engine = MediaEngine(self.settings, self.http)
         self._sync: tuple[LoopThread, MediaEngine] | None = None
@@ -272,22 +279,27 @@ class MediaClient(Closeable):
         (video first), each followed by its ``model:provider`` entries; also sets
         :attr:`image_models` and :attr:`video_models`. An empty list on any failure."""
         try:
-            client = self.http.aclient
-            answers = await asyncio.gather(*(client.get(**r) for r in self._list_requests()))
-            return self._listed(answers)
+            answers = await asyncio.gather(*(self._aget(r) for r in self._list_requests()))
+            return self._media_models(answers)
         except _LISTING_FAILURES as exc:
             return self._not_listed(exc)
+
+    async def _aget(self, request: dict[str, Any]) -> Any:
+        async with self.http.aclient.stream("GET", **request) as response:
+            response.raise_for_status()
+            return loads(await aread_capped(response, self.http.max_response_bytes))
+
+    def _get(self, request: dict[str, Any]) -> Any:
+        with self.http.client.stream("GET", **request) as response:
+            response.raise_for_status()
+            return loads(read_capped(response, self.http.max_response_bytes))
 
     def get_media_models(self) -> list[str]:
         """Sync twin of :meth:`aget_media_models`."""
         try:
-            client = self.http.client
-            return self._listed([client.get(**r) for r in self._list_requests()])
+            return self._media_models([self._get(r) for r in self._list_requests()])
         except _LISTING_FAILURES as exc:
             return self._not_listed(exc)
-
-    def _listed(self, answers: Sequence[httpx.Response]) -> list[str]:
-        return self._media_models([r.raise_for_status().json() for r in answers])
 
     def _not_listed(self, exc: Exception) -> list[str]:
         logger.warning("Could not list the media models: %s", self.http.redact(str(exc)))

@@ -1,9 +1,8 @@
-"""Saving generated media: the URL policy, streamed downloads with a size cap, base64 and
-``data:`` decoding, and safe generated file names.
+"""Saving generated media: streamed downloads with a size cap, base64 and ``data:``
+decoding, and safe generated file names.
 
-Only ``https:`` and ``data:`` URLs, or URLs on the configured router's own origin, are
-fetched (anything else is an :class:`~hf_router.errors.UnsafeURLError` and nothing is
-requested). Redirects are followed by hand, each hop checked the same way. The token is only
+Every URL and redirect hop is checked by the URL policy (:mod:`hf_router.media._urls`)
+before anything is requested. Redirects are followed by hand, each hop checked the same way. The token is only
 sent to the router's origin. Files are named ``<kind>-<UTC timestamp>-<random>.<ext>``, never
 from a server-supplied name, with the extension from the sniffed content type; a download
 over the cap is a :class:`~hf_router.errors.DownloadTooLargeError` and leaves no partial file.
@@ -18,13 +17,15 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 
+from .._redact import SafeHeaders
 from .._shared.http import transport_error
 from .._shared.messages import sniff_mime
-from ..errors import DownloadError, DownloadTooLargeError, HFRouterError, UnsafeURLError
+from ..errors import DownloadError, DownloadTooLargeError, HFRouterError
+from ._urls import acheck_host, check_url, is_router_url, shown
 from .providers._base import decode_base64
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "EXTENSIONS",
     "MediaWriter",
     "SavedFile",
+    "acheck_host",
     "adownload",
     "check_url",
     "decode_base64",
@@ -108,44 +110,6 @@ def default_output_dir() -> Path:
     return Path(cache).expanduser() / "hf-router" / "media"
 
 
-def _shown(url: str) -> str:
-    return url if len(url) <= 120 else url[:117] + "..."
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port
-
-
-def is_router_url(url: str, router_url: str) -> bool:
-    """True when ``url`` has the router's scheme, host and port."""
-    try:
-        return bool(urlsplit(url).hostname) and _origin(url) == _origin(router_url)
-    except ValueError:
-        return False
-
-
-def check_url(url: str, router_url: str) -> None:
-    """Refuse (:class:`UnsafeURLError`) any URL that is not ``https:``, ``data:`` or on the
-    router's own origin; nothing is fetched."""
-    if not isinstance(url, str):
-        raise UnsafeURLError("The provider gave no usable URL", url=None)
-    if url.startswith("data:") or is_router_url(url, router_url):
-        return
-    try:
-        parts = urlsplit(url)
-        ok = parts.scheme.lower() == "https" and bool(parts.hostname)
-    except ValueError:
-        ok = False
-    if not ok:
-        raise UnsafeURLError(
-            f"Refused to download {_shown(url)!r}: only https:, data: and router URLs are fetched",
-            url=_shown(url),
-        )
-
-
 def safe_name(kind: str, mime: str) -> str:
     """``<kind>-<YYYYmmdd-HHMMSS>-<random>.<ext>`` (UTC), the extension from ``mime``."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
@@ -153,17 +117,34 @@ def safe_name(kind: str, mime: str) -> str:
 
 
 def _media_mime(head: bytes, declared: str | None, kind: str) -> str:
+    """The file's type from its magic bytes. A declared type is never trusted alone: bytes
+    that are no known image or video, or whose kind (image/video) is not the declared one,
+    are refused."""
     sniffed = sniff_mime(head)
-    if sniffed in EXTENSIONS:
-        return sniffed
     declared = (declared or "").split(";")[0].strip().lower()
-    if declared in EXTENSIONS:
-        return declared
-    looks = sniffed if sniffed != "application/octet-stream" else declared or "unknown data"
+    if sniffed in EXTENSIONS:
+        if declared in EXTENSIONS and declared.split("/")[0] != sniffed.split("/")[0]:
+            raise DownloadError(
+                f"The generated {kind} was declared {declared} but its bytes are {sniffed}",
+                hint="The provider's answer is inconsistent; nothing was saved. Retry or pick "
+                "another provider.",
+            )
+        return sniffed
+    looks = _describe(head) or "no known image or video format"
     raise DownloadError(
-        f"The generated {kind} is not an image or video file (it looks like {looks})",
+        f"The generated {kind} is not an image or video file (declared "
+        f"{declared or 'nothing'}, its bytes look like {looks}); nothing was saved",
         hint="The provider returned something else than media; retry or pick another provider.",
     )
+
+
+def _describe(head: bytes) -> str:
+    start = head[:64].lstrip().lower()
+    if start.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512].lower():
+        return "an HTML page"
+    if start[:1] in (b"{", b"["):
+        return "JSON"
+    return ""
 
 
 class MediaWriter:
@@ -285,7 +266,8 @@ async def adownload(
         data, mime = decode_base64(url)
         return save_bytes(data, directory, kind, limit, mime)
     for _ in range(MAX_REDIRECTS + 1):
-        headers = dict(auth_headers) if is_router_url(url, router_url) else {}
+        await acheck_host(url, router_url)
+        headers = SafeHeaders(auth_headers) if is_router_url(url, router_url) else {}
         try:
             async with client.stream("GET", url, headers=headers) as response:
                 if response.is_redirect and "location" in response.headers:
@@ -295,21 +277,21 @@ async def adownload(
                 if response.status_code >= 400:
                     raise DownloadError(
                         f"Downloading the generated {kind} failed with HTTP {response.status_code}",
-                        url=_shown(url),
+                        url=shown(url),
                         status_code=response.status_code,
                         provider=provider,
                     )
                 declared = response.headers.get("content-type")
                 length = response.headers.get("content-length", "")
                 if length.isdigit() and int(length) > limit:
-                    raise _too_large(kind, length, limit, url=_shown(url))
-                with MediaWriter(directory, kind, limit, url=_shown(url)) as writer:
+                    raise _too_large(kind, length, limit, url=shown(url))
+                with MediaWriter(directory, kind, limit, url=shown(url)) as writer:
                     async for chunk in response.aiter_bytes():
                         writer.write(chunk)
                 return writer.finish(declared)
         except httpx.HTTPError as exc:
             raise transport_error(exc, provider=provider) from None
-    raise DownloadError(f"Too many redirects while downloading {_shown(url)!r}", url=_shown(url))
+    raise DownloadError(f"Too many redirects while downloading {shown(url)!r}", url=shown(url))
 
 
 async def read_capped(response: httpx.Response, limit: int, *, shown_limit: int) -> bytes:

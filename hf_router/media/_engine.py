@@ -12,7 +12,7 @@ per-call state is a :class:`~hf_router.media._run.MediaRun`; the providers thems
 from __future__ import annotations
 
 import asyncio
-import json
+import builtins
 import logging
 import os
 import random
@@ -24,8 +24,11 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying
 
+from .._redact import scrub_traceback
+from .._shared.bodies import loads
 from .._shared.catalog import Catalog
 from .._shared.checks import check_model_arg
+from .._shared.deadline import Deadline
 from .._shared.http import HTTPSession, araise_for_status, transport_error
 from .._shared.models import ModelRef, parse_model
 from .._shared.retry import retry_kwargs
@@ -33,6 +36,7 @@ from ..errors import (
     APIStatusError,
     GenerationFailedError,
     GenerationTimeoutError,
+    HFRouterError,
     InvalidInputError,
     MalformedResponseError,
     MissingTokenError,
@@ -106,6 +110,7 @@ class MediaEngine:
             raise MissingTokenError("No Hugging Face token was found")
         run = MediaRun(ref, task, n, _directory(output_dir or self.settings.output_dir))
         run.seed_compat = seed_compat
+        run.deadline = Deadline(self.settings.deadline)
         loop = asyncio.get_running_loop()
         start = loop.time()
         yield Status("Generating", "Generating 0s (starting)", 0.0)
@@ -114,7 +119,11 @@ class MediaEngine:
         try:
             while (event := await run.queue.get()) is not None:
                 yield event
-            producer.result()  # raises the run's error
+            try:
+                producer.result()  # raises the run's error
+            except HFRouterError as exc:
+                scrub_traceback(exc)
+                raise
         finally:
             for t in (producer, ticker):
                 t.cancel()
@@ -130,21 +139,27 @@ class MediaEngine:
 
     async def _produce(self, run: MediaRun) -> None:
         try:
-            run.candidates = await self._plan(run.ref, run.task.kind, run.seed_compat)
-            run.state = "submitting"
-            semaphore = asyncio.Semaphore(self.settings.max_concurrency)
-            jobs = [asyncio.create_task(self._job(run, semaphore)) for _ in range(run.n)]
-            try:
-                await asyncio.wait(jobs, return_when=asyncio.FIRST_EXCEPTION)
-                for job in jobs:
-                    if job.done() and job.exception() is not None:
-                        raise job.exception()  # type: ignore[misc]
-            finally:
-                for job in jobs:
-                    job.cancel()
-                await asyncio.gather(*jobs, return_exceptions=True)
+            async with asyncio.timeout(run.deadline.remaining()):
+                await self._generate(run)
+        except builtins.TimeoutError:  # asyncio's, when the deadline passed
+            raise run.deadline.error(run.ref.repo_id) from None
         finally:
             run.queue.put_nowait(None)
+
+    async def _generate(self, run: MediaRun) -> None:
+        run.candidates = await self._plan(run.ref, run.task.kind, run.seed_compat)
+        run.state = "submitting"
+        semaphore = asyncio.Semaphore(self.settings.max_concurrency)
+        jobs = [asyncio.create_task(self._job(run, semaphore)) for _ in range(run.n)]
+        try:
+            await asyncio.wait(jobs, return_when=asyncio.FIRST_EXCEPTION)
+            for job in jobs:
+                if job.done() and job.exception() is not None:
+                    raise job.exception()  # type: ignore[misc]
+        finally:
+            for job in jobs:
+                job.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
 
     async def _plan(self, ref: ModelRef, kind: str, seed_order: bool = False) -> list[Candidate]:
         if ref.provider:
@@ -190,7 +205,7 @@ class MediaEngine:
                     ),
                 )
                 try:
-                    body, ctype = await self._request(spec, cand.name, run.ref.repo_id)
+                    body, ctype = await self._request(spec, cand.name, run)
                 except APIStatusError as exc:
                     if exc.status_code not in SKIP_STATUSES:
                         raise
@@ -229,7 +244,7 @@ class MediaEngine:
             if output.wait:
                 await asyncio.sleep(min(self.settings.poll_interval, remaining))
             try:
-                body, _ = await self._request(output.poll, cand.name, run.ref.repo_id)
+                body, _ = await self._request(output.poll, cand.name, run)
             except APIStatusError as exc:
                 if exc.status_code not in JOB_GONE_STATUSES:
                     raise
@@ -271,15 +286,18 @@ class MediaEngine:
         kind, mime = task.kind, saved.mime
         return MediaResult(kind, str(saved.path), url, mime, width, height, cand.name, task.prompt)
 
-    async def _request(self, spec: RequestSpec, provider: str, model: str) -> tuple[Any, str]:
-        """Send ``spec`` (429/5xx retried) and read the answer within the size cap: parsed
-        JSON, or the bytes when the answer is not JSON."""
+    async def _request(self, spec: RequestSpec, provider: str, run: MediaRun) -> tuple[Any, str]:
+        """Send ``spec`` (429/5xx retried within the call's deadline) and read the answer
+        within the size cap: parsed JSON, or the bytes when the answer is not JSON."""
+        model = run.ref.repo_id
         if not spec.path.startswith("/") and not is_router_url(spec.path, self.settings.base_url):
             raise UnsafeURLError(f"Refused to call {spec.path[:120]!r}", url=spec.path[:120])
         url = self.settings.base_url + spec.path if spec.path.startswith("/") else spec.path
         client = self.http.aclient
         cap = self.settings.max_download_bytes
-        async for attempt in AsyncRetrying(**retry_kwargs(self.settings.retry_policy)):
+        async for attempt in AsyncRetrying(
+            **retry_kwargs(self.settings.retry_policy, run.deadline)
+        ):
             with attempt:
                 headers = self.http.headers(extra=spec.headers)
                 args = {"json": spec.json, "content": spec.content, "headers": headers}
@@ -307,7 +325,7 @@ def _decode(body: bytes, ctype: str, provider: str, model: str) -> tuple[Any, st
     if "json" not in ctype and (ctype or body[:1] not in (b"{", b"[")):
         return body, ctype
     try:
-        return json.loads(body), ctype
+        return loads(body), ctype
     except ValueError:
         raise MalformedResponseError(
             f"The {provider} answer is not valid JSON", provider=provider, model=model

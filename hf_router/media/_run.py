@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._shared.catalog import ProviderMapping
+from .._shared.deadline import Deadline
 from .._shared.models import ModelRef
 from ..errors import AllProvidersFailedError, APIStatusError, AttemptFailure, HFRouterError
 from ..events import Event, Fallback, ProviderInfo, Status
@@ -45,6 +46,8 @@ class MediaRun:
         self.state = "starting"
         self.seed_compat = False
         """The seed facade's provider order and random hf-inference seeds."""
+        self.deadline = Deadline(None)
+        """The call's deadline (set by the engine when the call starts)."""
 
     def skip(self, cand: Candidate, error: APIStatusError) -> None:
         """Skip ``cand`` for the rest of the call (once, however many jobs saw it fail)."""

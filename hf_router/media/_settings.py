@@ -24,3 +24,4 @@ class MediaSettings:
     poll_timeout: float
     max_concurrency: int
     retry_policy: RetryPolicy
+    deadline: float | None = None

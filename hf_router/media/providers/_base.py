@@ -291,7 +291,7 @@ class MediaProvider:
     # -- helpers for subclasses ---------------------------------------------------------
     def failed(self, job_id: str | None, reason: Any) -> GenerationFailedError:
         """The error for a job that ended in a failed state."""
-        why = f": {str(reason)[:300]}" if reason else ""
+        why = f": {_preview(reason, 300)}" if reason else ""
         return GenerationFailedError(
             f"The {self.name} job {job_id!r} failed{why}", job_id=job_id, provider=self.name
         )
@@ -305,7 +305,7 @@ class MediaProvider:
 
     def malformed(self, what: str, body: Any = None) -> MalformedResponseError:
         """The error for an answer that does not follow the provider's protocol."""
-        shown = f" (got {str(body)[:200]!r})" if body is not None else ""
+        shown = f" (got {_preview(body, 200)!r})" if body is not None else ""
         return MalformedResponseError(
             f"The {self.name} answer {what}{shown}",
             provider=self.name,
@@ -314,6 +314,14 @@ class MediaProvider:
 
 
 # -- pure helpers -------------------------------------------------------------------------
+def _preview(value: Any, limit: int) -> str:
+    """The start of ``str(value)``; a value nested too deeply to show says so."""
+    try:
+        return str(value)[:limit]
+    except RecursionError:
+        return "(a value nested too deeply to show)"
+
+
 def compact(values: Mapping[str, Any]) -> dict[str, Any]:
     """``values`` without the None entries."""
     return {k: v for k, v in values.items() if v is not None}

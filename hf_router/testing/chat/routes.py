@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from ..core.catalog import ModelSpec, is_model_id
+from ..core.catalog import LISTED_MODELS, ModelSpec, is_model_id
 from ..core.drops import DeliberateDrop
 from ..core.faults import CHAT_ITEMS, FaultPlan, error_event, model_not_supported, unauthorized
 from ..core.requests import INVALID as _INVALID
@@ -23,6 +23,7 @@ from ..core.requests import emulator_state, has_token, scenario_items
 from ..core.requests import json_response as _json
 from ..core.state import CoreState
 from .model import Completion, complete
+from .overflow import overflow_response
 
 __all__ = ["CHAT_ROUTES"]
 
@@ -226,6 +227,12 @@ async def _chat(request: Request) -> Response:
         if plan.slow_first_token:
             await asyncio.sleep(plan.slow_first_token)
         return plan.answer_response(route.model.model_id, route.provider)
+    if route.model.overflow is not None:
+        entry = route.model.provider(route.provider)
+        window = (entry.context_length if entry else None) or route.model.context_length
+        refusal = overflow_response(route.model.overflow, window, data, headers)
+        if refusal is not None:
+            return refusal
     completion = complete(
         data,
         reasoning=route.model.reasoning,
@@ -259,6 +266,8 @@ async def _chat(request: Request) -> Response:
 
 async def _list_models(request: Request) -> Response:
     state = emulator_state(request)
+    for model_id in LISTED_MODELS:  # served like any id, but listed before first use too
+        state.model(model_id)
     models = state.models.values()
     data = [s.openai_entry() for s in models if s.pipeline_tag() == "text-generation"]
     return _json({"object": "list", "data": data})

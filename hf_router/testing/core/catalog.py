@@ -10,7 +10,9 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_CONTEXT_LENGTH",
+    "LISTED_MODELS",
     "MEDIA_TASKS",
+    "OVERFLOW_STYLES",
     "ModelSpec",
     "ProviderEntry",
     "build_model",
@@ -25,6 +27,10 @@ DEFAULT_PROVIDERS: tuple[tuple[str, str], ...] = (
 """A new model's providers: two the router routes today, then one not live. (nebius was the
 second until the router stopped routing it on 2026-07-01.)"""
 DEFAULT_CONTEXT_LENGTH = 131072
+LISTED_MODELS = ("meta-llama/Llama-3.3-70B-Instruct", "Qwen/Qwen2.5-VL-72B-Instruct")
+"""The client's default chat and vision models: in ``/v1/models`` even before first use."""
+OVERFLOW_STYLES = ("openai", "vllm", "tgi", "anthropic", "llamacpp", "bare")
+"""The ``overflow`` refusal wordings (rendered by ``testing/chat/overflow.py``)."""
 MEDIA_TASKS = frozenset({"text-to-image", "text-to-video"})
 REASONING_MODES = ("field", "think_tags")
 _PRICING: dict[str, dict[str, float]] = {
@@ -73,6 +79,8 @@ class ModelSpec:
     context_length: int = DEFAULT_CONTEXT_LENGTH
     mapping_form: str = "dict"
     reasoning: str | None = None
+    overflow: str | None = None
+    """Enforce the context window with this server's refusal (see testing/chat/overflow.py)."""
 
     def live(self) -> list[ProviderEntry]:
         """The live providers, in mapping order."""
@@ -147,6 +155,7 @@ def build_model(
     task: str = "conversational",
     reasoning: str | bool | None = None,
     provider_ids: Mapping[str, str] | None = None,
+    overflow: str | None = None,
 ) -> ModelSpec:
     """Validate ``add_model`` arguments and build the :class:`ModelSpec`.
 
@@ -166,6 +175,8 @@ def build_model(
         raise ValueError(
             f"reasoning must be None, 'none', 'field' or 'think_tags', got {reasoning!r}"
         )
+    if overflow is not None and overflow not in OVERFLOW_STYLES:
+        raise ValueError(f"overflow must be None or one of {OVERFLOW_STYLES}, got {overflow!r}")
     ids = dict(provider_ids or {})
     raw: Iterable[str | Mapping[str, Any]] = (
         providers
@@ -205,4 +216,5 @@ def build_model(
         context_length=int(context_length or DEFAULT_CONTEXT_LENGTH),
         mapping_form=mapping_form,
         reasoning=mode,
+        overflow=overflow,
     )

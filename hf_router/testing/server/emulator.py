@@ -270,6 +270,7 @@ class RouterEmulator:
         task: str = "conversational",
         reasoning: str | bool | None = None,
         provider_ids: Mapping[str, str] | None = None,
+        overflow: str | None = None,
     ) -> None:
         """Register (or replace) a model.
 
@@ -278,7 +279,10 @@ class RouterEmulator:
         length; a LoRA adapter: ``"adapter": "lora"`` and the weights file in the repo);
         default together, cerebras (live), novita (staging). ``reasoning``: ``None`` (by name:
         ids containing ``R1``/``reason`` get ``"field"``), ``"field"``, ``"think_tags"`` or
-        ``"none"``. ``provider_ids``: ``{provider: providerId}``. ``ValueError`` if invalid.
+        ``"none"``. ``provider_ids``: ``{provider: providerId}``. ``overflow``: enforce the
+        context window, refusing longer requests the way one kind of server does
+        (``"openai"``, ``"vllm"``, ``"tgi"``, ``"anthropic"``, ``"llamacpp"``, ``"bare"``; see
+        docs/emulator.md). ``ValueError`` if invalid.
         """
         payload = {
             "model_id": model_id,
@@ -288,6 +292,7 @@ class RouterEmulator:
             "task": task,
             "reasoning": reasoning,
             "provider_ids": dict(provider_ids) if provider_ids is not None else None,
+            "overflow": overflow,
         }
         self._control("POST", "models", payload)
 
