@@ -18,6 +18,7 @@ PEERS = (
     "huggingface-hub",
     "llama-index-core",
     "llama-index-llms-openai-like",
+    "ray",
 )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import _batch  # noqa: E402
 import _common  # noqa: E402
 import _concurrency  # noqa: E402
 import _imports  # noqa: E402
@@ -30,7 +31,7 @@ import _report  # noqa: E402
 import _small  # noqa: E402
 import _streaming  # noqa: E402
 
-SCENARIOS = ("streaming", "concurrency", "failover", "mapping", "imports", "latency")
+SCENARIOS = ("streaming", "concurrency", "failover", "mapping", "imports", "latency", "batch")
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -40,7 +41,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"), help="where to write")
     parser.add_argument("--streams", type=int, default=_concurrency.STREAMS)
     # the child process of the concurrency scenario
-    parser.add_argument("--child", choices=["concurrency"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["concurrency", "batch"], help=argparse.SUPPRESS)
     parser.add_argument("--contender", help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--hub-url", help=argparse.SUPPRESS)
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.child == "concurrency":
         _concurrency.child_main(args.contender, args.base_url, args.hub_url, args.streams)
         return 0
+    if args.child == "batch":
+        _batch.child_main(args.contender, args.base_url, args.hub_url)
+        return 0
     from hf_router.testing import RouterEmulator
 
     wanted = tuple(args.only or SCENARIOS)
@@ -96,6 +100,18 @@ def main(argv: list[str] | None = None) -> int:
         if "concurrency" in wanted:
             print(f"\n{_concurrency.SCENARIO}", flush=True)
             got, met = _concurrency.run(emu, rounds=1 if args.quick else 2, streams=args.streams)
+            _print_rows(got)
+            rows += got
+            targets += met
+        if "batch" in wanted:
+            _batch.setup(emu)
+            print(f"\n{_batch.CPU_SCENARIO}", flush=True)
+            got, met = _batch.cpu_scenario(emu, rounds=1 if args.quick else 3)
+            _print_rows(got)
+            rows += got
+            targets += met
+            print(f"\n{_batch.ROWS_SCENARIO}", flush=True)
+            got, met = _batch.rows_scenario(emu)
             _print_rows(got)
             rows += got
             targets += met

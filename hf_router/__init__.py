@@ -17,6 +17,7 @@ from ._shared.config import DEFAULT_BASE_URL, DEFAULT_HUB_URL, RetryPolicy, Secr
 from ._shared.messages import sniff_mime
 from ._shared.models import ModelRef, parse_model
 from ._version import __version__
+from .chat._batch import BatchProgress
 from .chat._budget import completion_reserve
 from .chat._client import RouterClient
 from .chat._facade import HuggingFaceAPI
@@ -75,6 +76,7 @@ __all__ = [  # noqa: RUF022 - lazily imported names listed too
     "SearchResult",
     "DEFAULT_BASE_URL",
     "DEFAULT_HUB_URL",
+    "BatchProgress",
     "ChatResult",
     "Event",
     "Fallback",

@@ -10,7 +10,7 @@ converts messages (``_convert.py``), tools and schemas (``_structured.py``), and
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import aclosing, closing
 from typing import Any, Literal
 
@@ -144,6 +144,9 @@ class ChatHFRouter(BaseChatModel):
     """Other chat parameters sent with every call (e.g. ``frequency_penalty``, ``extra_body``)."""
     bill_to: str | None = None
     """Organisation to bill (sent as ``X-HF-Bill-To``)."""
+    token_provider: Callable[[], str | None] | None = Field(default=None, exclude=True)
+    """A picklable function returning the token, called when ``api_key`` is not set (also in
+    a worker process after unpickling: a pickled model never carries its ``api_key``)."""
 
     _client: RouterClient | None = PrivateAttr(default=None)
 
@@ -173,7 +176,20 @@ class ChatHFRouter(BaseChatModel):
         if self.max_tokens is not None:
             options["max_tokens"] = self.max_tokens
         token = self.api_key.get_secret_value() if self.api_key else None
-        return RouterClient(token, **options)
+        return RouterClient(token, token_provider=self.token_provider, **options)
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # Pickles (multiprocessing, Ray) carry the configuration, never the token or the HTTP
+        # client: the unpickled model finds its token in the worker (token_provider, HF_TOKEN,
+        # the token file) and builds a new client there on first use.
+        state = dict(super().__getstate__())
+        state["__dict__"] = {**state["__dict__"], "api_key": None}
+        private = dict(state.get("__pydantic_private__") or {})
+        private["_client"] = None
+        state["__pydantic_private__"] = private
+        fields_set = set(state.get("__pydantic_fields_set__") or ())
+        state["__pydantic_fields_set__"] = fields_set - {"api_key"}
+        return state
 
     # -- profile --------------------------------------------------------------------------
     def _resolve_model_profile(self) -> ModelProfile | None:

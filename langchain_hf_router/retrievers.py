@@ -83,6 +83,13 @@ class HuggingChatSearchRetriever(BaseRetriever):
         :class:`~hf_router.errors.InvalidInputError` naming the field (not Pydantic's error)."""
         validated_init(super().__init__, type(self), kwargs)
 
+    def __getstate__(self) -> dict[Any, Any]:
+        raise TypeError(
+            "HuggingChatSearchRetriever cannot be pickled: it holds a secret and live connections, which never"
+            " leave the process. Build it inside the worker (a Ray actor's __init__, a multiprocessing initializer), where "
+            "HuggingChatSearchRetriever() reads HF_CHAT_COOKIE."
+        )
+
     def model_post_init(self, context: Any, /) -> None:
         """Build the core client once (it opens its HTTP connections lazily)."""
         super().model_post_init(context)

@@ -130,6 +130,13 @@ class HFMediaTool(BaseTool):
 
     _client: MediaClient = PrivateAttr()
 
+    def __getstate__(self) -> dict[Any, Any]:
+        raise TypeError(
+            "HFMediaTool cannot be pickled: it holds a secret and live connections, which never"
+            " leave the process. Build it inside the worker (a Ray actor's __init__, a multiprocessing initializer), where "
+            "HFMediaTool() reads HF_TOKEN."
+        )
+
     @field_validator("output_dir", mode="before")
     @classmethod
     def _fspath(cls, value: Any) -> Any:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import pickle
 import warnings
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, Literal
 
 import llama_index.core.instrumentation as instrument
@@ -137,6 +137,9 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
         context_window: Override the context window the metadata reports.
         additional_kwargs: More chat parameters sent with every request (e.g.
             ``{"extra_body": {...}}`` or ``{"response_format": {...}}``).
+        token_provider: A picklable function returning the token, called when ``api_key`` is
+            not given (also in a worker process after unpickling: pickles never carry the
+            token).
     """
 
     model: str = Field(default=_DEFAULT_MODEL, description="The router model id.")
@@ -181,6 +184,7 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
     _api_key: Secret | None = PrivateAttr(default=None)
     _client: RouterClient | None = PrivateAttr(default=None)
     _context_window: int | None = PrivateAttr(default=None)
+    _token_provider: Callable[[], str | None] | None = PrivateAttr(default=None)
 
     def __init__(
         self,
@@ -188,6 +192,7 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
         *,
         api_key: str | Secret | None = None,
         hf_token: str | Secret | None = None,
+        token_provider: Callable[[], str | None] | None = None,
         **kwargs: Any,
     ) -> None:
         if not isinstance(model, str) or not model.strip():
@@ -226,6 +231,9 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
         except ValidationError as exc:
             raise _invalid_fields(exc) from None
         self._api_key = Secret(token) if isinstance(token, str) else token
+        if token_provider is not None and not callable(token_provider):
+            raise InvalidInputError("token_provider must be a function that returns the token")
+        self._token_provider = token_provider
         self._new_client()  # validates the settings now (no request); the client itself is
         # still made on first use, so fields changed before then take effect
 
@@ -265,6 +273,7 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
             context_window=self.context_window,
             deadline=self.deadline,
             stall_timeout=self.stall_timeout,
+            token_provider=self._token_provider,
         )
 
     def close(self) -> None:
@@ -288,6 +297,8 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
             except Exception:  # callback managers with live handlers, lambdas, ...
                 continue
             fields[key] = value
+        if self._token_provider is not None:  # BaseComponent.__setstate__ calls __init__(**fields)
+            fields["token_provider"] = self._token_provider
         state["__dict__"] = fields
         private = dict(state.get("__pydantic_private__") or {})
         for key in _UNSET_PRIVATE:

@@ -160,6 +160,13 @@ class HuggingChatRetriever(BaseRetriever):
         """The underlying :class:`hf_router.HuggingChatClient`."""
         return self._client
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError(
+            "HuggingChatRetriever cannot be pickled: it holds a secret and live connections, which never"
+            " leave the process. Build it inside the worker (a Ray actor's __init__, a multiprocessing initializer), where "
+            "HuggingChatRetriever() reads HF_CHAT_COOKIE."
+        )
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r}, k={self.k})"
 

@@ -212,6 +212,13 @@ class HFMediaToolSpec(BaseToolSpec):
             bill_to=bill_to,
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError(
+            "HFMediaToolSpec cannot be pickled: it holds a secret and live connections, which never"
+            " leave the process. Build it inside the worker (a Ray actor's __init__, a multiprocessing initializer), where "
+            "HFMediaToolSpec() reads HF_TOKEN."
+        )
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(image_model={self.image_model!r}, "

@@ -4,8 +4,10 @@ statuses to typed errors. The only module that talks to httpx directly."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import TypeVar
 
 import httpx
@@ -22,6 +24,8 @@ from ..errors import (
 from .bodies import DEFAULT_MAX_RESPONSE_BYTES
 from .checks import check_headers, check_optional_str, check_timeout
 from .config import DEFAULT_TIMEOUT, Secret
+from .gate import BackoffGate, send_limiter
+from .pool import new_async_client, new_sync_client
 from .responses import error_from_response, redact
 
 __all__ = [
@@ -143,9 +147,17 @@ async def araise_for_status(
 
 
 class HTTPSession:
-    """Owns one pooled ``httpx.Client`` and one ``httpx.AsyncClient`` per configuration,
-    created lazily and reused (keep-alive). A closed client is never reused: the next call
-    gets a fresh one. Injected clients are used as they are and never closed by us."""
+    """Owns one pooled ``httpx.Client`` and one ``httpx.AsyncClient`` per event loop, created
+    lazily and reused (keep-alive). A closed client is never reused: the next call gets a fresh
+    one. Injected clients are used as they are and never closed by us.
+
+    Connections cannot cross event loops, so each loop that uses the session gets its own async
+    client, which is closed when that loop shuts down (``asyncio.run`` and ``asyncio.Runner``
+    finalise it; see :func:`_close_with_loop`). Threads that each run a loop therefore each keep
+    one pool, and a loop that ends leaves no open socket behind.
+
+    The session also holds the client's :class:`~hf_router._shared.gate.BackoffGate`: every
+    send through :meth:`asend`/:meth:`send` waits at it and reports its status to it."""
 
     def __init__(
         self,
@@ -176,7 +188,12 @@ class HTTPSession:
         self._aclient = http_async_client
         self._owns_client = http_client is None
         self._owns_aclient = http_async_client is None
-        self._aclient_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()
+        self.gate = BackoffGate()
+        self.async_clients_created = 0  # how many pools were opened (tests check reuse)
         self.proxy: str | None = None
         """A proxy URL for the clients this session creates (set before the first request;
         the seed facades' ``proxy``)."""
@@ -212,55 +229,112 @@ class HTTPSession:
                 return injected.timeout
         return self.timeout
 
-    def _limits(self) -> httpx.Limits:
-        return httpx.Limits(max_connections=1000, max_keepalive_connections=100)
-
     @property
     def client(self) -> httpx.Client:
         """The pooled sync client (created on first use, recreated after close)."""
         if self._client is None or self._client.is_closed:
             if not self._owns_client:
                 raise ClientClosedError("The injected httpx.Client is closed")
-            self._client = httpx.Client(
-                timeout=self.timeout, limits=self._limits(), proxy=self.proxy
-            )
+            with self._lock:
+                if self._client is None or self._client.is_closed:
+                    self._client = new_sync_client(self.timeout, self.proxy)
         return self._client
 
     @property
     def aclient(self) -> httpx.AsyncClient:
-        """The pooled async client for the running event loop. Connections cannot cross event
-        loops, so a client made on a loop that has since closed is replaced."""
+        """The pooled async client of the running event loop (see the class docstring)."""
         if not self._owns_aclient:
             if self._aclient is None or self._aclient.is_closed:
                 raise ClientClosedError("The injected httpx.AsyncClient is closed")
             return self._aclient
         loop = asyncio.get_running_loop()
-        known = self._aclient_loop() if self._aclient_loop else None
-        if self._aclient is None or self._aclient.is_closed or known is not loop:
-            self._aclient = httpx.AsyncClient(
-                timeout=self.timeout, limits=self._limits(), proxy=self.proxy
-            )
-            self._aclient_loop = weakref.ref(loop)
-        return self._aclient
+        entry = self._loop_clients.get(loop)
+        if entry is None or entry.client.is_closed:
+            client = new_async_client(self.timeout, self.proxy)
+            self.async_clients_created += 1
+            entry = _LoopClient(client, _close_with_loop(client))
+            self._loop_clients[loop] = entry
+        return entry.client
 
+    # -- sending through the gate -----------------------------------------------------------
+    async def asend(self, request: httpx.Request, *, key: str) -> httpx.Response:
+        """Send ``request`` (streamed) on this loop's client once the gate of ``key`` (the
+        model string as sent) lets it through, and within the context's rate limit."""
+        client = self.aclient
+        probe = await self.gate.await_turn(key)
+        limiter = send_limiter.get()
+        try:
+            if limiter is not None:
+                await limiter.acquire()
+            response = await client.send(request, stream=True)
+        except BaseException:
+            self.gate.release(key, probe)
+            raise
+        self.gate.observe(key, response.status_code, response.headers, probe)
+        return response
+
+    def send(self, request: httpx.Request, *, key: str) -> httpx.Response:
+        """Sync twin of :meth:`asend`."""
+        client = self.client
+        probe = self.gate.wait_turn(key)
+        limiter = send_limiter.get()
+        try:
+            if limiter is not None:
+                limiter.acquire_sync()
+            response = client.send(request, stream=True)
+        except BaseException:
+            self.gate.release(key, probe)
+            raise
+        self.gate.observe(key, response.status_code, response.headers, probe)
+        return response
+
+    # -- closing ----------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the sync client we own (the async one too if its loop is gone)."""
+        """Close the sync client we own (async clients close with their loops)."""
         if self._owns_client and self._client is not None:
             self._client.close()
             self._client = None
 
     async def aclose(self) -> None:
-        """Close both clients we own."""
+        """Close the sync client and this loop's async client (those we own)."""
         self.close()
-        if self._owns_aclient and self._aclient is not None:
-            loop = self._aclient_loop() if self._aclient_loop else None
-            if loop is asyncio.get_running_loop():
-                await self._aclient.aclose()
-            self._aclient = None
+        if self._owns_aclient:
+            entry = self._loop_clients.pop(asyncio.get_running_loop(), None)
+            if entry is not None:
+                await entry.client.aclose()
 
     def redact(self, text: str) -> str:
         """``text`` with the token removed."""
         return redact(text, self.secrets)
+
+
+class _LoopClient:
+    """One loop's async client and the async generator that closes it with the loop."""
+
+    __slots__ = ("client", "closer")
+
+    def __init__(self, client: httpx.AsyncClient, closer: object) -> None:
+        self.client = client
+        self.closer = closer  # kept alive here: the loop holds it only weakly
+
+
+async def _closer(client: httpx.AsyncClient) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        if not client.is_closed:
+            await client.aclose()
+
+
+def _close_with_loop(client: httpx.AsyncClient) -> object:
+    """Tie ``client`` to the running loop's shutdown: an async generator started here is
+    registered with the loop (its first-iteration hook), and ``loop.shutdown_asyncgens()`` (run
+    by ``asyncio.run`` before the loop closes) finalises it, which closes the client."""
+    agen = _closer(client)
+    step = agen.__anext__()  # the loop's firstiter hook registers ``agen`` here
+    with contextlib.suppress(StopIteration):
+        step.send(None)  # runs to the ``yield`` without suspending
+    return agen
 
 
 _C = TypeVar("_C", bound="Closeable")

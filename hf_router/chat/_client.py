@@ -49,6 +49,8 @@ from .._shared.retry import retry_kwargs
 from ..errors import HFRouterError, InvalidInputError, MissingTokenError
 from ..events import ChatResult, Event
 from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner, reading, sending
+from ._batch import BatchMixin
+from ._batch_workers import NO_TOKEN, PicklableClient, TokenProvider
 from ._budget import sent_cap
 from ._params import check_max_tokens
 from ._request import AUTO, UNSET, ChatRequest, check_model_list, prepare_request, resolve_limit
@@ -59,7 +61,7 @@ __all__ = ["RouterClient"]
 logger = logging.getLogger("hf_router")
 
 
-class RouterClient(Closeable):
+class RouterClient(BatchMixin, PicklableClient, Closeable):
     """A client for the router's OpenAI-compatible chat completions.
 
     >>> client = RouterClient()                        # token from HF_TOKEN & co.
@@ -68,6 +70,8 @@ class RouterClient(Closeable):
 
     ``base_url`` may point at any OpenAI-compatible server (TGI, vLLM, llama.cpp, Ollama);
     then Hub lookups are skipped unless ``use_hub_mapping=True`` or ``hub_url`` is given.
+    ``token_provider`` (a function returning the token) is called when ``api_key`` is not
+    given; a pickled client carries it but never the token (see ``chat/_batch_workers.py``).
 
     Long inputs (see docs/long-inputs.md): by default (``max_inputs_lenght="auto"``) the
     history is fitted to the model's context window from ``/v1/models``; an int keeps the
@@ -113,6 +117,7 @@ class RouterClient(Closeable):
         deadline: float | None = DEFAULT_DEADLINE,
         stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        token_provider: TokenProvider | None = None,
     ) -> None:
         check_count(max_retries, "max_retries", low=0)
         if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
@@ -167,8 +172,9 @@ class RouterClient(Closeable):
         self.stream_whole_answers = stream_whole_answers
         self.deadline = check_limit("deadline", deadline)
         self.stall_timeout = check_limit("stall_timeout", stall_timeout)
+        self.token_provider = token_provider  # called when api_key is not given (also in workers)
         self.http = HTTPSession(
-            token=find_token(api_key),
+            token=find_token(api_key or (token_provider() if token_provider else None)),
             timeout=timeout,
             headers=headers,
             bill_to=bill_to,
@@ -246,7 +252,7 @@ class RouterClient(Closeable):
     # -- request preparation (shared by the sync and async twins) ----------------------------
     def _prepare(self, model: str | None, messages: Any, params: dict[str, Any]) -> ChatRequest:
         if self.requires_token and not self.http.token:
-            raise MissingTokenError("No Hugging Face token was found")
+            raise MissingTokenError(NO_TOKEN)
         return prepare_request(
             model,
             messages,
@@ -367,7 +373,9 @@ class RouterClient(Closeable):
             with try_:
                 args = self._send_args(attempt, req, stream, deadline)
                 with sending(attempt, self.retry_policy):
-                    response = await client.send(client.build_request(**args), stream=True)
+                    response = await self.http.asend(
+                        client.build_request(**args), key=attempt.wire_model
+                    )
                 await araise_for_status(response, **self._status_args(attempt))
         return response
 
@@ -451,7 +459,7 @@ class RouterClient(Closeable):
             with try_:
                 args = self._send_args(attempt, req, stream, deadline)
                 with sending(attempt, self.retry_policy):
-                    response = client.send(client.build_request(**args), stream=True)
+                    response = self.http.send(client.build_request(**args), key=attempt.wire_model)
                 raise_for_status(response, **self._status_args(attempt))
         return response
 

@@ -123,7 +123,12 @@ class HuggingChatClient(ClientSteps, Closeable):
         return f"HuggingChatClient(base_url={self.base_url!r}, cookie={state}, token={token})"
 
     def __getstate__(self) -> None:
-        raise TypeError("A HuggingChatClient cannot be pickled; save its Conversation instead.")
+        raise TypeError(
+            "A HuggingChatClient cannot be pickled: it holds the hf-chat session cookie, which "
+            "never leaves the process. Build it inside the worker (a Ray actor's __init__, a "
+            "multiprocessing initializer), where HuggingChatClient() reads HF_CHAT_COOKIE; to "
+            "continue a conversation there, pickle its Conversation instead."
+        )
 
     # -- async API ----------------------------------------------------------------------------
     def _timeout(self, deadline: Deadline, model: str | None, stall: bool = False) -> httpx.Timeout:

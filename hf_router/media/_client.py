@@ -153,6 +153,13 @@ class MediaClient(Closeable):
         self.video_models: list[str] = []
         """Models with a live text-to-video provider (after :meth:`get_media_models`)."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError(
+            "MediaClient cannot be pickled: it holds a secret and live connections, which never"
+            " leave the process. Build it inside the worker (a Ray actor's __init__, a multiprocessing initializer), where "
+            "MediaClient() reads HF_TOKEN (or pass token=...)."
+        )
+
     def __repr__(self) -> str:
         token = "set" if self.http.token else "none"
         where = f"base_url={self.base_url!r}, output_dir={str(self.output_dir)!r}"
