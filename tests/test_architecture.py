@@ -129,7 +129,7 @@ def test_the_contracts_hold_on_the_tree(tree: Path) -> None:
         (
             "hf_router/_shared/pool.py",
             "from ..huggingchat._wire import Conversation",
-            "Domains sit on the shared layer, which sits on errors and events BROKEN",
+            "Layers: domains, then _shared, then errors and events, then _redact BROKEN",
         ),
         (
             "hf_router/media/_run.py",
@@ -145,6 +145,16 @@ def test_the_contracts_hold_on_the_tree(tree: Path) -> None:
             "langchain_hf_router/_convert.py",
             "from hf_router.chat._decoder import ChatStreamDecoder",
             "Adapters use only hf_router's public API (hf_router, errors, events, testing) BROKEN",
+        ),
+        (
+            "hf_router/cli/_render.py",
+            "from hf_router.chat._decoder import ChatStreamDecoder",
+            "The CLI and the Ray helper use only hf_router's public API BROKEN",
+        ),
+        (
+            "hf_router/_redact.py",
+            "from hf_router.errors import HFRouterError",
+            "Layers: domains, then _shared, then errors and events, then _redact BROKEN",
         ),
         (
             "llama_index_hf_router/_convert.py",
