@@ -52,6 +52,31 @@ def test_rag_system_prompt_and_48k_message_arrive_intact(emulator: RouterEmulato
     assert listings(emulator) == 1  # the listing is fetched once, then cached
 
 
+def test_a_large_image_counts_as_an_image_not_as_its_base64(emulator: RouterEmulator) -> None:
+    """A 1 MB image sent as a data URL is ~1.4 million base64 characters; counted as text it
+    would look like ~400,000 tokens and the RAG context beside it would be cut to nothing on a
+    16k window. Both fit (about 6,000 text tokens plus one image), so both are sent whole."""
+    emulator.add_model(SMALL, context_length=16384, overflow="openai")
+    png = b"\x89PNG\r\n\x1a\n" + bytes(1_000_000)
+    import base64
+
+    url = "data:image/png;base64," + base64.b64encode(png).decode()
+    history = [
+        {"role": "system", "content": "Use this context.\n" + prose(20_000, "img-")},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "What is in this picture?"},
+                {"type": "image_url", "image_url": {"url": url}},
+            ],
+        },
+    ]
+    events = list(make(emulator).stream_chat(SMALL, history))
+    assert not [e for e in events if isinstance(e, Trimmed)]
+    (body,) = posts(emulator)
+    assert body["messages"] == history
+
+
 def test_short_inputs_never_look_up_the_window(emulator: RouterEmulator) -> None:
     make(emulator).chat(MODEL, [{"role": "user", "content": "hello " * 100}])
     assert listings(emulator) == 0

@@ -28,7 +28,14 @@ from typing import Any
 from ..errors import InputTooLongError
 from ..events import Trimmed
 from ._budget import completion_reserve
-from ._trim import MESSAGE_OVERHEAD, _content_length, _units, calculate_lenght
+from ._trim import (
+    IMAGE_PART_LENGHT,
+    MESSAGE_OVERHEAD,
+    _content_length,
+    _units,
+    calculate_lenght,
+    measure_content,
+)
 
 __all__ = [
     "ASCII_CHARS_PER_TOKEN",
@@ -54,6 +61,10 @@ TOKENS_PER_SYMBOL = 1.0
 """ASCII digits and punctuation count one token each (several tokenizers split numbers digit by
 digit; JSON measured 1.4 characters per token)."""
 TOKENS_PER_OTHER_CHAR = 1.8
+IMAGE_PART_TOKENS = 2048.0
+"""An image part, whatever its encoding (a data URL's base64 is not prompt text): vision
+models spend from a few hundred tokens (one tile) to a couple of thousand per image at the
+resolutions chat clients send, so 2,048 is on the safe side for most."""
 """Non-ASCII characters (CJK, Cyrillic, accents, emoji): measured 1.65 (Chinese) and 1.73
 (Japanese) tokens per character on SmolLM2, 0.73 for Russian."""
 SAFETY = 0.95
@@ -76,21 +87,7 @@ def _text_tokens(text: str) -> float:
 
 
 def _content_tokens(content: Any) -> float:
-    if content is None:
-        return 0.0
-    if isinstance(content, str):
-        return _text_tokens(content)
-    if isinstance(content, list):
-        total = 0.0
-        for part in content:
-            if isinstance(part, Mapping) and part.get("type", "text") == "text":
-                total += _text_tokens(str(part.get("text", "")))
-            elif isinstance(part, str):
-                total += _text_tokens(part)
-            else:
-                total += _content_length(part) / ASCII_CHARS_PER_TOKEN
-        return total
-    return _text_tokens(str(content))
+    return measure_content(content, _text_tokens, IMAGE_PART_TOKENS)
 
 
 def estimate_tokens(messages: Sequence[Message]) -> float:
@@ -112,9 +109,42 @@ def upper_bound_tokens(messages: Sequence[Message]) -> float:
         if isinstance(content, str):
             total += len(content) * (1.0 if content.isascii() else TOKENS_PER_OTHER_CHAR)
         elif content is not None:
-            total += _content_length(content) * TOKENS_PER_OTHER_CHAR
+            total += measure_content(content, _text_upper_bound, IMAGE_PART_TOKENS)
         total += MESSAGE_OVERHEAD / ASCII_CHARS_PER_TOKEN
     return total
+
+
+def _text_upper_bound(text: str) -> float:
+    return len(text) * (1.0 if text.isascii() else TOKENS_PER_OTHER_CHAR)
+
+
+def _image_parts(messages: Sequence[Message]) -> int:
+    """How many non-text parts (images) the messages carry."""
+    count = 0
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, list):
+            count += sum(
+                1
+                for part in content
+                if not isinstance(part, str)
+                and not (isinstance(part, Mapping) and part.get("type", "text") == "text")
+            )
+    return count
+
+
+def _text_only(message: Message) -> Message:
+    """The message with only its text (images are budgeted apart: see :func:`window_budget`)."""
+    content = message.get("content")
+    if not isinstance(content, list):
+        return message
+    texts = [
+        part if isinstance(part, str) else str(part.get("text", ""))
+        for part in content
+        if isinstance(part, str)
+        or (isinstance(part, Mapping) and part.get("type", "text") == "text")
+    ]
+    return {"content": "\n".join(texts)}
 
 
 def available_tokens(context_window: int, max_tokens: int | None, tools: Any = None) -> float:
@@ -136,6 +166,7 @@ def _chars_per_token(messages: Sequence[Message]) -> float:
     step = max(1, len(messages) * 2048 // SAMPLE_CHARS) if len(messages) > 32 else 1
     sample = []
     for m in messages[::step]:
+        m = _text_only(m)
         content = m.get("content")
         if isinstance(content, str) and len(content) > 2048:
             middle = len(content) // 2
@@ -155,13 +186,16 @@ def window_budget(
     size: int | None = None,
 ) -> int:
     """The input budget in ``calculate_lenght`` units for a model with ``context_window``
-    tokens: :func:`available_tokens`, converted with this input's own characters-per-token
-    ratio (see :func:`estimate_tokens`; measured on a sample of a long input)."""
-    available = available_tokens(context_window, max_tokens, tools)
+    tokens: :func:`available_tokens`, converted with the characters-per-token ratio of this
+    input's text (see :func:`estimate_tokens`; measured on a sample of a long input). Images
+    are budgeted apart: :data:`IMAGE_PART_TOKENS` each, counted as ``IMAGE_PART_LENGHT``
+    units (their base64 is not prompt text and would skew the ratio)."""
+    images = _image_parts(messages)
+    available = available_tokens(context_window, max_tokens, tools) - images * IMAGE_PART_TOKENS
     if available <= 0:
         return 0
     ratio = _chars_per_token(messages)
-    return int(available * min(ratio, ASCII_CHARS_PER_TOKEN * 2))
+    return int(available * min(ratio, ASCII_CHARS_PER_TOKEN * 2)) + images * IMAGE_PART_LENGHT
 
 
 def cut_marker(count: int) -> str:

@@ -14,7 +14,7 @@ together, so the server never sees a tool result without its call (or the revers
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..errors import InputTooLongError
@@ -38,22 +38,30 @@ IMAGE_PART_LENGHT = 1000
 Message = Mapping[str, Any]
 
 
-def _content_length(content: Any) -> int:
+def measure_content(content: Any, text: Callable[[str], float], part: float) -> float:
+    """The size of a message's ``content``: ``text`` of each text (a string, or the text
+    parts of a multimodal list), ``part`` for each other part (an image)."""
     if content is None:
         return 0
     if isinstance(content, str):
-        return len(content)
+        return text(content)
     if isinstance(content, list):
-        total = 0
-        for part in content:
-            if isinstance(part, Mapping) and part.get("type", "text") == "text":
-                total += len(str(part.get("text", "")))
-            elif isinstance(part, str):
-                total += len(part)
+        total = 0.0
+        for item in content:
+            if isinstance(item, Mapping) and item.get("type", "text") == "text":
+                total += text(str(item.get("text", "")))
+            elif isinstance(item, str):
+                total += text(item)
             else:
-                total += IMAGE_PART_LENGHT
+                total += part
         return total
-    return len(str(content))
+    return text(str(content))
+
+
+def _content_length(content: Any) -> int:
+    if isinstance(content, str):  # the common case, without the generic walk
+        return len(content)
+    return int(measure_content(content, len, IMAGE_PART_LENGHT))
 
 
 def calculate_lenght(messages: Sequence[Message]) -> int:
