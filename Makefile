@@ -40,6 +40,7 @@ demo: $(STAMP_DEV)
 	$(PY) examples/llamaindex_agent.py
 	$(PY) examples/media_tool.py
 	$(PY) examples/web_search_sources.py
+	$(PY) examples/batch_and_long_inputs.py
 
 # The benchmarks get their own venv: the peer libraries (langchain-openai & co.) must not
 # change what the test venv resolves.
