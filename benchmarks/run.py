@@ -31,7 +31,16 @@ import _report  # noqa: E402
 import _small  # noqa: E402
 import _streaming  # noqa: E402
 
-SCENARIOS = ("streaming", "concurrency", "failover", "mapping", "imports", "latency", "batch")
+SCENARIOS = (
+    "streaming",
+    "concurrency",
+    "failover",
+    "mapping",
+    "imports",
+    "latency",
+    "batch",
+    "fitting",
+)
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -115,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
             _print_rows(got)
             rows += got
             targets += met
+    if "fitting" in wanted:
+        print("\n9. Long-input fitting (CPU of one decision, no request)", flush=True)
+        import fitting
+
+        targets += fitting.main()
     if "imports" in wanted:
         print(f"\n{_imports.SCENARIO}", flush=True)
         got, met = _imports.run(rounds=3 if args.quick else 7)
