@@ -42,6 +42,7 @@ from hf_router import Event, RouterClient, Secret, completion_reserve
 from hf_router.errors import HFRouterError, InvalidInputError
 
 from ._convert import resolve_tool_choice, to_wire_messages, to_wire_tools
+from ._fields import check_arguments, check_positive_int, invalid_fields
 from ._responses import (
     ResponseAssembler,
     first_tool_call_only,
@@ -73,23 +74,6 @@ def packing_reserve(window: int, max_tokens: int | None) -> int:
 
 _DEFAULT_MODEL = "meta-llama/Llama-3.3-70B-Instruct"
 _UNSET_PRIVATE = ("_api_key", "_client", "_context_window")
-
-
-def _check_positive_int(name: str, value: Any) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInputError(f"{name}={value!r} must be a positive integer (e.g. {name}=512)")
-
-
-def _invalid_fields(exc: ValidationError) -> InvalidInputError:
-    """Pydantic's validation error as :class:`InvalidInputError` naming each field (never
-    the values given)."""
-    problems = [
-        f"{'.'.join(str(p) for p in error['loc']) or '(arguments)'}: {error['msg']}"
-        for error in exc.errors()
-    ]
-    return InvalidInputError("HFRouter: " + "; ".join(problems))
 
 
 def _user(prompt: str) -> list[ChatMessage]:
@@ -199,37 +183,14 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
             raise InvalidInputError(
                 f"model={model!r} must be a model id such as {_DEFAULT_MODEL!r}"
             )
-        unknown = sorted(set(kwargs) - _accepted_arguments(type(self)))
-        if unknown:
-            own = sorted(n for n in type(self).model_fields if n in HFRouter.__annotations__)
-            raise InvalidInputError(
-                f"HFRouter: {', '.join(unknown)} is not an argument of HFRouter",
-                hint=f"Its own arguments are api_key, {', '.join(own)}; check the spelling.",
-            )
-        for name in ("max_tokens", "context_window"):
-            _check_positive_int(name, kwargs.get(name))
-        for name in ("max_inputs_lenght", "max_inputs_length"):
-            if kwargs.get(name) != "auto":
-                _check_positive_int(name, kwargs.get(name))
-        if "max_retries" in kwargs and (
-            not isinstance(kwargs["max_retries"], int) or kwargs["max_retries"] < 0
-        ):
-            raise InvalidInputError(f"max_retries={kwargs['max_retries']!r} must be 0 or more")
-        for name in ("deadline", "stall_timeout"):
-            value = kwargs.get(name)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
-            ):
-                raise InvalidInputError(
-                    f"{name}={value!r} must be a positive number of seconds, or None"
-                )
+        check_arguments(type(self), kwargs)
         token = api_key if api_key is not None else hf_token
         if token is not None and not isinstance(token, (str, Secret)):
             raise InvalidInputError(f"api_key must be a string, not {type(token).__name__}")
         try:
             super().__init__(model=model, **kwargs)
         except ValidationError as exc:
-            raise _invalid_fields(exc) from None
+            raise invalid_fields(exc) from None
         self._api_key = Secret(token) if isinstance(token, str) else token
         if token_provider is not None and not callable(token_provider):
             raise InvalidInputError("token_provider must be a function that returns the token")
@@ -362,7 +323,7 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
         }
         params.update(self.additional_kwargs)
         params.update(kwargs)
-        _check_positive_int("max_tokens", params.get("max_tokens"))
+        check_positive_int("max_tokens", params.get("max_tokens"))
         model = params.pop("model", None)
         if model is None:
             model = self.model
@@ -532,17 +493,3 @@ class HFRouter(CustomLLM, FunctionCallingLLM):
                 "error_on_no_tool_call=False to accept that, or tool_required=True to force one"
             )
         return selections
-
-
-def _accepted_arguments(cls: type[BaseModel]) -> set[str]:
-    """Field names and their aliases (``max_inputs_length`` is one): what the constructor takes."""
-    names: set[str] = set()
-    for name, info in cls.model_fields.items():
-        names.add(name)
-        if info.alias:
-            names.add(info.alias)
-        if isinstance(info.validation_alias, AliasChoices):
-            names.update(c for c in info.validation_alias.choices if isinstance(c, str))
-        elif isinstance(info.validation_alias, str):
-            names.add(info.validation_alias)
-    return names

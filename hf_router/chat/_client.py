@@ -11,8 +11,7 @@ import httpx
 from tenacity import AsyncRetrying, Retrying
 
 from .._shared.bodies import DEFAULT_MAX_RESPONSE_BYTES
-from .._shared.catalog import Catalog, ProviderMapping, RouterModel
-from .._shared.checks import check_count, check_model_arg, check_seconds
+from .._shared.catalog import Catalog, ProviderMapping
 from .._shared.config import (
     DEFAULT_MAX_TOKENS,
     DEFAULT_TIMEOUT,
@@ -43,7 +42,6 @@ from .._shared.models import (
     DEFAULT_MODEL_ALIASES,
     DEFAULT_VISION_MODEL,
     parse_model,
-    resolve_model,
 )
 from .._shared.retry import retry_kwargs
 from ..errors import HFRouterError, InvalidInputError, MissingTokenError
@@ -52,8 +50,9 @@ from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner, reading, 
 from ._batch import BatchMixin
 from ._batch_workers import NO_TOKEN, PicklableClient, TokenProvider
 from ._budget import sent_cap
-from ._params import check_max_tokens
-from ._request import AUTO, UNSET, ChatRequest, check_model_list, prepare_request, resolve_limit
+from ._lookups import ModelLookups
+from ._options import check_options
+from ._request import AUTO, UNSET, ChatRequest, prepare_request, resolve_limit
 from ._result import ResultBuilder
 
 __all__ = ["RouterClient"]
@@ -61,7 +60,7 @@ __all__ = ["RouterClient"]
 logger = logging.getLogger("hf_router")
 
 
-class RouterClient(BatchMixin, PicklableClient, Closeable):
+class RouterClient(ModelLookups, BatchMixin, PicklableClient, Closeable):
     """A client for the router's OpenAI-compatible chat completions.
 
     >>> client = RouterClient()                        # token from HF_TOKEN & co.
@@ -119,29 +118,19 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_provider: TokenProvider | None = None,
     ) -> None:
-        check_count(max_retries, "max_retries", low=0)
-        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
-            raise InvalidInputError("retry_policy must be a hf_router RetryPolicy, or None")
-        check_max_tokens(max_tokens)
-        if context_window is not None:
-            check_count(context_window, "context_window")
-        for name, flag in (
-            ("adaptive_fit", adaptive_fit),
-            ("stream_whole_answers", stream_whole_answers),
-        ):
-            if not isinstance(flag, bool):
-                raise InvalidInputError(f"{name}={flag!r} must be True or False")
-        check_seconds(mapping_ttl, "mapping_ttl", zero=True)
-        check_model_list(fallback_models, "fallback_models")
-        check_model_arg(default_model, "default_model", optional=False)
-        check_model_arg(default_vision_model, "default_vision_model", optional=False)
-        if model_aliases is not None and (
-            not isinstance(model_aliases, Mapping)
-            or not all(isinstance(k, str) and isinstance(v, str) for k, v in model_aliases.items())
-        ):
-            raise InvalidInputError("model_aliases must be a dict of alias -> model id strings")
-        if use_hub_mapping is not None and not isinstance(use_hub_mapping, bool):
-            raise InvalidInputError("use_hub_mapping must be True, False or None (automatic)")
+        check_options(
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            max_tokens=max_tokens,
+            context_window=context_window,
+            flags={"adaptive_fit": adaptive_fit, "stream_whole_answers": stream_whole_answers},
+            mapping_ttl=mapping_ttl,
+            fallback_models=fallback_models,
+            default_model=default_model,
+            default_vision_model=default_vision_model,
+            model_aliases=model_aliases,
+            use_hub_mapping=use_hub_mapping,
+        )
         self.base_url = resolve_base_url(base_url)
         self.hub_url = resolve_hub_url(hub_url)
         if use_hub_mapping is None:
@@ -204,50 +193,6 @@ class RouterClient(BatchMixin, PicklableClient, Closeable):
     async def aclose(self) -> None:
         """Close the pooled clients; a later call opens new ones."""
         await self.http.aclose()
-
-    # -- models -----------------------------------------------------------------------------
-    def get_model(self, name: str | None, *, has_images: bool = False) -> str:
-        """Resolve an alias (unknown names pass unchanged; empty gives the default model)."""
-        return resolve_model(
-            name,
-            aliases=self.model_aliases,
-            default_model=self.default_model,
-            default_vision_model=self.default_vision_model,
-            has_images=has_images,
-        )
-
-    def list_models(self) -> list[RouterModel]:
-        """The router's ``/v1/models`` with providers; the fallback list on failure."""
-        return self.catalog.list_models()
-
-    async def alist_models(self) -> list[RouterModel]:
-        """Async twin of :meth:`list_models`."""
-        return await self.catalog.alist_models()
-
-    def get_models(self) -> list[str]:
-        """Model ids the router serves; ``fallback_models`` when the list cannot be fetched."""
-        return [m.id for m in self.list_models()]
-
-    async def aget_models(self) -> list[str]:
-        """Async twin of :meth:`get_models`."""
-        return [m.id for m in await self.alist_models()]
-
-    def get_mapping(self, model: str) -> list[ProviderMapping]:
-        """The model's live providers from the Hub (cached)."""
-        return self.catalog.get_mapping(self.get_model(model))
-
-    async def aget_mapping(self, model: str) -> list[ProviderMapping]:
-        """Async twin of :meth:`get_mapping`."""
-        return await self.catalog.aget_mapping(self.get_model(model))
-
-    def context_window(self, model: str, provider: str | None = None) -> int | None:
-        """The model's context length from ``/v1/models`` (None when unknown)."""
-        return Catalog.context_window_from(self.list_models(), self.get_model(model), provider)
-
-    async def acontext_window(self, model: str, provider: str | None = None) -> int | None:
-        """Async twin of :meth:`context_window`."""
-        models = await self.alist_models()
-        return Catalog.context_window_from(models, self.get_model(model), provider)
 
     # -- request preparation (shared by the sync and async twins) ----------------------------
     def _prepare(self, model: str | None, messages: Any, params: dict[str, Any]) -> ChatRequest:
