@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from hf_router._shared.models import parse_model
-from hf_router.chat._attempts import AnswerStream, Attempt
+from hf_router.chat._answer import AnswerStream
+from hf_router.chat._attempts import Attempt
 from hf_router.chat._decoder import ChatStreamDecoder, normalize_finish_reason, parse_usage
 from hf_router.chat._result import ResultBuilder
 from hf_router.errors import (

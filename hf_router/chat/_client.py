@@ -46,7 +46,8 @@ from .._shared.models import (
 from .._shared.retry import retry_kwargs
 from ..errors import HFRouterError, InvalidInputError, MissingTokenError
 from ..events import ChatResult, Event
-from ._attempts import AnswerStream, Attempt, NeedMapping, PlanRunner, reading, sending
+from ._answer import AnswerStream, reading, sending
+from ._attempts import Attempt, NeedMapping, PlanRunner
 from ._batch import BatchMixin
 from ._batch_workers import NO_TOKEN, PicklableClient, TokenProvider
 from ._budget import sent_cap
