@@ -30,6 +30,7 @@ from hf_router.errors import (
     DownloadError,
     GenerationFailedError,
     HFRouterError,
+    InvalidInputError,
     MalformedResponseError,
     ModelLoadingError,
     ProviderError,
@@ -209,6 +210,21 @@ def test_huggingchat_errors_are_clean(server, logs):
     # the stream then ends without a final answer
     assert "not JSON" in logs.text and "***" in logs.text
     assert_clean(bad_line.value, logs.text)
+
+
+@pytest.mark.parametrize("client_class", [RouterClient, MediaClient])
+def test_a_rejected_constructor_argument_shows_no_token_in_locals(client_class) -> None:
+    """The token is wrapped before any argument is checked: a traceback with its frames'
+    locals (capture_locals) shows the rejected argument, never the token beside it."""
+    with pytest.raises(InvalidInputError) as info:
+        client_class(TOKEN, deadline=-1)
+    assert_clean(info.value)
+
+
+def test_a_rejected_huggingchat_argument_shows_no_cookie_in_locals() -> None:
+    with pytest.raises(InvalidInputError) as info:
+        HuggingChatClient(cookie_header=f"hf-chat={COOKIE}; token={TOKEN}", deadline=-1)
+    assert_clean(info.value)
 
 
 def test_headers_and_secrets_hide_in_tracebacks(server):

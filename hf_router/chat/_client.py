@@ -119,6 +119,8 @@ class RouterClient(ModelLookups, BatchMixin, PicklableClient, Closeable):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_provider: TokenProvider | None = None,
     ) -> None:
+        if isinstance(api_key, str):  # from here on no frame holds the raw token
+            api_key = Secret(api_key)
         check_options(
             max_retries=max_retries,
             retry_policy=retry_policy,
@@ -181,6 +183,8 @@ class RouterClient(ModelLookups, BatchMixin, PicklableClient, Closeable):
         )
 
     def __repr__(self) -> str:
+        if "http" not in vars(self):  # a constructor argument was refused (tracebacks)
+            return f"<{type(self).__name__} (not built)>"
         token = "set" if self.http.token else "none"
         return (
             f"RouterClient(base_url={self.base_url!r}, provider={self.provider!r}, token={token})"

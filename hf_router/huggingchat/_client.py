@@ -94,6 +94,13 @@ class HuggingChatClient(ClientSteps, Closeable):
         stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        found = resolve_cookies(cookies, cookie_header)
+        self._cookie = Secret("; ".join(f"{k}={v}" for k, v in found.items())) if found else None
+        self._has_session = COOKIE_NAME in found
+        self._cookie_names = frozenset(found)
+        self._cookie_values = tuple(Secret(v) for v in found.values())
+        # from here on no frame of this constructor holds a raw cookie (tracebacks' locals)
+        found, cookies, cookie_header = {}, None, None
         check_url(base_url, "base_url")
         check_model_arg(default_model, "default_model")  # None: the server's default model
         self.deadline = check_limit("deadline", deadline)
@@ -102,11 +109,6 @@ class HuggingChatClient(ClientSteps, Closeable):
         parts = urlsplit(self.base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self.default_model = default_model
-        found = resolve_cookies(cookies, cookie_header)
-        self._cookie = Secret("; ".join(f"{k}={v}" for k, v in found.items())) if found else None
-        self._has_session = COOKIE_NAME in found
-        self._cookie_names = frozenset(found)
-        self._cookie_values = tuple(Secret(v) for v in found.values())
         self._search_servers: list[str] | None = None
         self.http = HTTPSession(
             token=None,
@@ -118,6 +120,8 @@ class HuggingChatClient(ClientSteps, Closeable):
         )
 
     def __repr__(self) -> str:
+        if "http" not in vars(self):  # a constructor argument was refused (tracebacks)
+            return f"<{type(self).__name__} (not built)>"
         state = "set" if self._has_session else "missing"
         token = "set" if TOKEN_COOKIE_NAME in self._cookie_names else "missing"
         return f"HuggingChatClient(base_url={self.base_url!r}, cookie={state}, token={token})"

@@ -100,6 +100,8 @@ class MediaClient(Closeable):
         deadline: float | None = DEFAULT_DEADLINE,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        if isinstance(api_key, str):  # from here on no frame holds the raw token
+            api_key = Secret(api_key)
         self.deadline = check_limit("deadline", deadline)
         for name, value in (("poll_interval", poll_interval), ("poll_timeout", poll_timeout)):
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
@@ -161,6 +163,8 @@ class MediaClient(Closeable):
         )
 
     def __repr__(self) -> str:
+        if "http" not in vars(self):  # a constructor argument was refused (tracebacks)
+            return f"<{type(self).__name__} (not built)>"
         token = "set" if self.http.token else "none"
         where = f"base_url={self.base_url!r}, output_dir={str(self.output_dir)!r}"
         return f"MediaClient({where}, token={token})"
